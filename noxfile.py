@@ -1,0 +1,49 @@
+"""nox sessions: one set per package found in packages/, plus the repository's own.
+
+Thin wiring only; the work is done by the ``packyard`` library (tooling/packyard/).
+
+    nox -l                          list every session
+    nox -s test_install-NAME        assemble, build, check, install in a fresh venv, test
+    nox -s requirements-NAME        inferred requirements, resolved and pinned (pip-compile)
+    nox -t test_install             every package's test-install
+    nox -s tests                    packyard's own test suite
+    nox -s lint                     ruff over the repository
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+from packyard import sessions
+
+ROOT = Path(__file__).parent
+nox.options.default_venv_backend = "uv|virtualenv"
+
+for _name in sessions.package_names(ROOT):
+
+    @nox.session(name=f"test_install-{_name}", python=False, tags=["test_install"])
+    def _test_install(session: nox.Session, name: str = _name) -> None:
+        """Assemble, build, check, install in a fresh venv and test the package."""
+        sessions.test_install(session, ROOT, name)
+
+    @nox.session(name=f"requirements-{_name}", python=False, tags=["requirements"])
+    def _requirements(session: nox.Session, name: str = _name) -> None:
+        """Inferred requirements, resolved and pinned with pip-compile."""
+        sessions.requirements(session, ROOT, name)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """packyard's own test suite."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

@@ -1,0 +1,99 @@
+"""Shared fixtures: temporary packaging repositories and a real local index.
+
+The index is a real pypiserver on 127.0.0.1 (a free port, stopped by its PID) serving a
+wheelhouse of the few distributions the tests install (``tests/wheelhouse.txt``), so no
+test talks to a remote index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from packyard.localindex import LocalIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+WHEELHOUSE = Path(os.environ.get("PACKYARD_TEST_WHEELHOUSE", ROOT / ".packyard" / "wheelhouse"))
+
+
+def ensure_wheelhouse(folder: Path = WHEELHOUSE) -> Path:
+    """Download the test wheelhouse once (an install step; .ci/run does it up front)."""
+    if not any(folder.glob("pytest-*.whl")):
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--only-binary=:all:",
+                "-d",
+                str(folder),
+                "-r",
+                str(ROOT / "tests" / "wheelhouse.txt"),
+            ],
+            check=True,
+        )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def local_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
+    """A pypiserver on loopback serving a copy of the test wheelhouse."""
+    folder = tmp_path_factory.mktemp("index") / "packages"
+    shutil.copytree(ensure_wheelhouse(), folder)
+    with LocalIndex(folder) as index:
+        yield index
+
+
+RepoFactory = Callable[..., Path]
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    """Write ``{relative path: text}`` under ``root`` (text is dedented)."""
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> RepoFactory:
+    """Return ``make(files, *, packyard="")``: a packaging repository in a temp folder.
+
+    ``files`` maps paths (``packages/x.py``) to their text; ``packyard`` is extra TOML put
+    under ``[tool.packyard]`` of the root ``pyproject.toml``.
+    """
+
+    def make(files: dict[str, str] | None = None, *, packyard: str = "") -> Path:
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        (root / "packages").mkdir(exist_ok=True)
+        (root / "pyproject.toml").write_text(
+            '[project]\nname = "demo-repo"\nversion = "0"\n\n[tool.packyard]\n'
+            + textwrap.dedent(packyard),
+            encoding="utf-8",
+        )
+        write_files(root, files or {})
+        return root
+
+    return make
+
+
+@pytest.fixture
+def examples_repo(make_repo: RepoFactory, local_index: LocalIndex) -> Path:
+    """A copy of this repository's example packages, resolving against the local index."""
+    root = make_repo(packyard=f'index-url = "{local_index.simple_url}"\n')
+    shutil.rmtree(root / "packages")
+    shutil.copytree(
+        ROOT / "packages", root / "packages", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return root

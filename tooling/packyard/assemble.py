@@ -1,0 +1,217 @@
+"""Assembling a package's build tree: ``build/NAME/`` with a generated PEP 621
+``pyproject.toml``, the module or package, its data files, and ``README.md``.
+
+The tree is written to a temporary folder beside its final place and renamed into place,
+so an error never leaves a half-written tree. The generated ``pyproject.toml`` is checked
+with validate-pyproject before anything is built from it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tomli_w import dumps
+
+from packyard.discovery import NOT_SHIPPED, Package
+from packyard.errors import ConfigError, PackageError
+from packyard.repo import Repository
+from packyard.tracking import with_changelog
+
+#: The build backend of generated projects (installed with packyard, so builds need no
+#: network access).
+BUILD_SYSTEM = {"requires": ["hatchling>=1.26"], "build-backend": "hatchling.build"}
+_NEVER_SHIPPED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_NEVER_SHIPPED_SUFFIXES = {".pyc", ".pyo"}
+_PACKAGE_LEVEL_FILES = {"README.md", "pyproject.toml"}
+
+
+@dataclass(frozen=True)
+class BuildTree:
+    """An assembled build tree.
+
+    Attributes:
+        package: the package it was made from.
+        path: the folder (``build/NAME``).
+        version: the PEP 440 version it builds.
+        project: the ``[project]`` table written to its ``pyproject.toml``.
+        shipped: paths (POSIX, relative to the wheel's root) of the files the wheel must
+            hold besides its ``.dist-info``.
+    """
+
+    package: Package
+    path: Path
+    version: str
+    project: dict[str, Any]
+    shipped: frozenset[str]
+
+
+def shipped_files(package: Package) -> dict[str, Path]:
+    """Map each file the wheel must hold (path inside the wheel, POSIX) to its source.
+
+    A single-file package ships ``NAME.py``. A folder package ships every file under its
+    folder except ``tests/``, ``docs/``, its ``README.md`` and ``pyproject.toml``, caches
+    and compiled files, and hidden files.
+    """
+    if package.form == "module":
+        return {f"{package.name}.py": package.path}
+    files: dict[str, Path] = {}
+    for path in sorted(package.path.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(package.path)
+        parts = relative.parts
+        if len(parts) == 1 and (parts[0] in _PACKAGE_LEVEL_FILES or parts[0].startswith("LICENSE")):
+            continue
+        if parts[0] in NOT_SHIPPED and len(parts) > 1:
+            continue
+        if any(p in _NEVER_SHIPPED_NAMES or p.startswith(".") for p in parts):
+            continue
+        if path.suffix in _NEVER_SHIPPED_SUFFIXES:
+            continue
+        files[f"{package.name}/{relative.as_posix()}"] = path
+    return files
+
+
+def pyproject_document(project: dict[str, Any], package: Package) -> dict[str, Any]:
+    """The whole generated ``pyproject.toml`` as a dict: build system, ``[project]`` and
+    the hatch settings that ship exactly the assembled files."""
+    target = f"{package.name}.py" if package.form == "module" else package.name
+    return {
+        "build-system": BUILD_SYSTEM,
+        "project": project,
+        "tool": {
+            "hatch": {
+                "build": {
+                    "targets": {
+                        "wheel": {"only-include": [target]},
+                        "sdist": {"only-include": [target, "README.md", "pyproject.toml"]},
+                    }
+                }
+            }
+        },
+    }
+
+
+def validate_pyproject(document: dict[str, Any], *, origin: Path) -> None:
+    """Check a pyproject document against the PEP 517/518/621 schemas (validate-pyproject).
+
+    Args:
+        document: the parsed document.
+        origin: the file whose values went into it, named in the error.
+
+    Raises:
+        ConfigError: the document is invalid; the message names the field and ``origin``.
+    """
+    from validate_pyproject import errors
+
+    try:
+        _validator()(document)
+    except errors.ValidationError as exc:
+        field = getattr(exc, "name", "") or ""
+        raise ConfigError(
+            f"the generated pyproject.toml is invalid: {exc.message}"
+            + (f" ({field})" if field else ""),
+            path=origin,
+            hint="fix the metadata this field came from (PEP 723 [tool.packyard] or the "
+            "package's pyproject.toml [project])",
+        ) from None
+
+
+_VALIDATOR = None
+
+
+def _validator():  # type: ignore[no-untyped-def]
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        from validate_pyproject import api
+
+        _VALIDATOR = api.Validator()
+    return _VALIDATOR
+
+
+def assemble(repo: Repository, name: str, *, version: str | None = None) -> BuildTree:
+    """Write ``build/NAME/`` for a package.
+
+    Args:
+        repo: the repository.
+        name: the package (import or distribution name).
+        version: the PEP 440 version; the package's current version when None.
+
+    Returns:
+        The assembled tree.
+
+    Raises:
+        PackageError: the package is unknown, cannot be read, or ``cli.py`` has no
+            ``main``.
+        ConfigError: its metadata is invalid.
+        InferenceError: a syntax error or a sibling cycle.
+    """
+    package = repo.package(name)
+    source = repo.source(name)
+    project = repo.project_table(name, version=version)
+    origin = source.project_origin or package.metadata_file
+    document = pyproject_document(project, package)
+    validate_pyproject(document, origin=origin)
+    if package.cli_file is not None:
+        _check_cli(package.cli_file)
+    files = shipped_files(package)
+
+    build_root = repo.config.build_dir
+    build_root.mkdir(parents=True, exist_ok=True)
+    final = build_root / package.name
+    staging = Path(tempfile.mkdtemp(prefix=f".{package.name}-", dir=build_root))
+    try:
+        for inside, src in files.items():
+            target = staging / inside
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+        if package.form == "folder":
+            for license_file in sorted(package.path.glob("LICENSE*")):
+                shutil.copy2(license_file, staging / license_file.name)
+        description = with_changelog(
+            source.description,
+            repo.config.state_dir,
+            package.name,
+            project["version"],
+            pending=repo.pending_releases.get(package.name),
+        )
+        (staging / "README.md").write_text(description, encoding="utf-8")
+        (staging / "pyproject.toml").write_text(dumps(document), encoding="utf-8")
+        _replace_dir(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildTree(
+        package=package,
+        path=final,
+        version=project["version"],
+        project=project,
+        shipped=frozenset(files),
+    )
+
+
+def _check_cli(cli: Path) -> None:
+    from packyard.metadata import read_source
+
+    text = read_source(cli)
+    if "def main(" not in text and "main =" not in text and "main=" not in text:
+        raise PackageError(
+            "cli.py has no 'main' callable for the console script",
+            path=cli,
+            hint="define def main(argv=None) -> int, or rename cli.py if it is not a CLI",
+        )
+
+
+def _replace_dir(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``, replacing what was there with one rename."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{staging.name}")
+        final.rename(old)
+    staging.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,154 @@
+"""The repository's configuration: the ``[tool.packyard]`` table of the root
+``pyproject.toml``.
+
+Keys (all optional)::
+
+    [tool.packyard]
+    packages-dir = "packages"       # where the packages live, relative to the root
+    index-url = "https://pypi.org/simple"   # index that dependencies resolve against
+    requires-python = ">=3.10"      # default for packages that do not say
+    first-version = "0.1.0"         # version of a package's first release
+    [tool.packyard.import-map]      # import name -> distribution, for this repository
+    "foo.bar" = "foo-bar-dist"
+    [tool.packyard.defaults]        # PEP 621 fields every package gets unless it says
+    authors = [{ name = "Data team" }]
+    license = "MIT"
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packyard import tomlcompat
+from packyard.errors import ConfigError
+
+DEFAULT_INDEX_URL = "https://pypi.org/simple"
+DEFAULT_REQUIRES_PYTHON = ">=3.10"
+KNOWN_KEYS = (
+    "packages-dir",
+    "index-url",
+    "requires-python",
+    "first-version",
+    "import-map",
+    "defaults",
+    "repositories",
+)
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """The parsed ``[tool.packyard]`` table of a packaging repository.
+
+    Attributes:
+        root: the repository's top folder (holds ``pyproject.toml``).
+        packages_dir: absolute path of the folder holding the packages.
+        index_url: the PEP 503 simple index dependencies resolve against.
+        requires_python: default ``requires-python`` for packages.
+        first_version: the version of a package's first release (PEP 440).
+        import_map: import name -> distribution name, repository-wide.
+        defaults: PEP 621 ``[project]`` fields applied to every package unless it sets them.
+        raw: the whole ``[tool.packyard]`` table, for settings other modules read.
+    """
+
+    root: Path
+    packages_dir: Path
+    index_url: str = DEFAULT_INDEX_URL
+    requires_python: str = DEFAULT_REQUIRES_PYTHON
+    first_version: str = "0.1.0"
+    import_map: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def build_dir(self) -> Path:
+        """Where per-package build trees are assembled: ``<root>/build``."""
+        return self.root / "build"
+
+    @property
+    def dist_dir(self) -> Path:
+        """Where built sdists and wheels go: ``<root>/dist``."""
+        return self.root / "dist"
+
+    @property
+    def state_dir(self) -> Path:
+        """packyard's own state and caches: ``<root>/.packyard``."""
+        return self.root / ".packyard"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Return the nearest folder at or above ``start`` whose ``pyproject.toml`` has a
+    ``[tool.packyard]`` table.
+
+    Args:
+        start: where to begin; the current directory when None.
+
+    Raises:
+        ConfigError: no such folder up to the file system root.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "[tool.packyard" in candidate.read_text(
+            encoding="utf-8", errors="replace"
+        ):
+            return folder
+    raise ConfigError(
+        f"no pyproject.toml with a [tool.packyard] table at or above {here}",
+        hint="run from inside a packaging repository, or add [tool.packyard] to its pyproject.toml",
+    )
+
+
+def load_config(root: Path | None = None) -> RepoConfig:
+    """Read the repository configuration.
+
+    Args:
+        root: the repository root; found with :func:`find_root` when None.
+
+    Raises:
+        ConfigError: the file is not valid TOML, a key is unknown (with a did-you-mean
+            hint) or a value has the wrong type.
+    """
+    root = find_root() if root is None else root.resolve()
+    path = root / "pyproject.toml"
+    data = tomlcompat.load(path) if path.is_file() else {}
+    table = data.get("tool", {}).get("packyard", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.packyard] must be a table", path=path)
+    for key in table:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            raise ConfigError(
+                f"unknown key {key!r} in [tool.packyard]",
+                path=path,
+                hint=f"did you mean {close[0]!r}?"
+                if close
+                else f"known keys: {', '.join(KNOWN_KEYS)}",
+            )
+
+    def text(key: str, default: str) -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"[tool.packyard] {key} must be a non-empty string", path=path)
+        return value
+
+    from packyard.import_map import validate_map
+
+    import_map = validate_map(
+        table.get("import-map", {}), source=f"{path} [tool.packyard.import-map]"
+    )
+    defaults = table.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ConfigError("[tool.packyard.defaults] must be a table", path=path)
+    return RepoConfig(
+        root=root,
+        packages_dir=(root / text("packages-dir", "packages")).resolve(),
+        index_url=text("index-url", DEFAULT_INDEX_URL),
+        requires_python=text("requires-python", DEFAULT_REQUIRES_PYTHON),
+        first_version=text("first-version", "0.1.0"),
+        import_map=import_map,
+        defaults=dict(defaults),
+        raw=dict(table),
+    )

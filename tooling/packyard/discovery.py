@@ -1,0 +1,225 @@
+"""Finding the packages of a repository: one per ``packages/NAME.py`` or ``packages/NAME/``.
+
+Discovery only lists folders and file names (no parsing), so it is cheap enough to run
+every time ``noxfile.py`` is imported.
+
+Conventions:
+
+- ``packages/NAME.py``: a single-file package; its tests are ``packages/test_NAME.py``.
+- ``packages/NAME/``: a folder package (it has ``__init__.py``); ``tests/`` and ``docs/``
+  inside it are not shipped; ``cli.py`` becomes the console script ``NAME``; ``artifacts/``
+  ships as package data; ``README.md`` is the long description; ``pyproject.toml`` may hold
+  a partial PEP 621 ``[project]`` table.
+- Names starting with ``.`` or ``_``, ``__pycache__`` and ``conftest.py`` are ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from packyard.config import RepoConfig
+from packyard.errors import PackageError
+from packyard.names import distribution_name, import_name_problem
+from packyard.stdlib import is_stdlib
+
+TEST_PREFIX = "test_"
+NOT_SHIPPED = ("tests", "docs")
+_IGNORED_DIRS = {"__pycache__", "build", "dist"}
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package of the repository.
+
+    Attributes:
+        name: the import name (``my_tool``).
+        form: ``"module"`` for ``packages/NAME.py``, ``"folder"`` for ``packages/NAME/``.
+        path: the module file or the package folder (absolute).
+    """
+
+    name: str
+    form: Literal["module", "folder"]
+    path: Path
+
+    @property
+    def dist_name(self) -> str:
+        """The PEP 503 normalized distribution name (``my-tool``)."""
+        return distribution_name(self.name)
+
+    @property
+    def source_files(self) -> list[Path]:
+        """The ``.py`` files that ship, sorted: the module itself, or every ``.py`` under
+        the folder except those in ``tests/`` and ``docs/``."""
+        if self.form == "module":
+            return [self.path]
+        return sorted(p for p in self.path.rglob("*.py") if not _excluded(p.relative_to(self.path)))
+
+    @property
+    def test_paths(self) -> list[Path]:
+        """The package's pytest files or folders (possibly none)."""
+        if self.form == "module":
+            candidate = self.path.with_name(f"{TEST_PREFIX}{self.name}.py")
+        else:
+            candidate = self.path / "tests"
+        return [candidate] if candidate.exists() else []
+
+    @property
+    def readme(self) -> Path | None:
+        """``README.md`` of a folder package, if present."""
+        if self.form == "folder" and (self.path / "README.md").is_file():
+            return self.path / "README.md"
+        return None
+
+    @property
+    def pyproject(self) -> Path | None:
+        """The partial ``pyproject.toml`` of a folder package, if present."""
+        if self.form == "folder" and (self.path / "pyproject.toml").is_file():
+            return self.path / "pyproject.toml"
+        return None
+
+    @property
+    def metadata_file(self) -> Path:
+        """The file whose docstring gives the summary: the module or ``__init__.py``."""
+        return self.path if self.form == "module" else self.path / "__init__.py"
+
+    @property
+    def cli_file(self) -> Path | None:
+        """``cli.py`` of a folder package, whose ``main`` becomes the console script."""
+        if self.form == "folder" and (self.path / "cli.py").is_file():
+            return self.path / "cli.py"
+        return None
+
+
+def _excluded(relative: Path) -> bool:
+    parts = relative.parts
+    return parts[0] in NOT_SHIPPED or any(
+        part in _IGNORED_DIRS or part.startswith(".") for part in parts[:-1]
+    )
+
+
+def discover(config: RepoConfig) -> dict[str, Package]:
+    """List the packages of the repository, by import name, sorted.
+
+    Args:
+        config: the repository configuration (gives ``packages_dir``).
+
+    Raises:
+        PackageError: the packages folder is missing or empty; a name is not a valid
+            identifier, shadows a standard-library module, or is used twice (as a file and
+            a folder, or two names that normalize to one distribution name); a folder has
+            no ``__init__.py``; a test file has no package.
+    """
+    folder = config.packages_dir
+    if not folder.is_dir():
+        raise PackageError(
+            "the packages folder does not exist",
+            path=folder,
+            hint=f"create it and add a module: mkdir {folder.name} && touch {folder.name}/NAME.py",
+        )
+    found: dict[str, Package] = {}
+    tests: list[Path] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith((".", "_")) or entry.name in _IGNORED_DIRS:
+            continue
+        if entry.is_file():
+            if entry.suffix != ".py" or entry.name == "conftest.py":
+                continue
+            if entry.name.startswith(TEST_PREFIX):
+                tests.append(entry)
+                continue
+            package = Package(entry.stem, "module", entry)
+        elif entry.is_dir():
+            if not (entry / "__init__.py").is_file():
+                raise PackageError(
+                    "this folder is not a Python package: it has no __init__.py",
+                    path=entry,
+                    hint=f"add {entry.name}/__init__.py with a module docstring, "
+                    "or move the folder out of the packages folder",
+                )
+            package = Package(entry.name, "folder", entry)
+        else:
+            continue
+        _check_name(package, found)
+        found[package.name] = package
+    for test in tests:
+        owner = test.stem[len(TEST_PREFIX) :]
+        if owner not in found:
+            raise PackageError(
+                f"test file for a package {owner!r} that does not exist",
+                path=test,
+                hint=f"add {folder.name}/{owner}.py, or rename the test file to "
+                "test_<package>.py of an existing package",
+            )
+    if not found:
+        raise PackageError(
+            "no packages found",
+            path=folder,
+            hint="add a module such as packages/my_tool.py (with a docstring), "
+            "or a folder packages/my_tool/ with __init__.py",
+        )
+    return dict(sorted(found.items()))
+
+
+def _check_name(package: Package, found: dict[str, Package]) -> None:
+    problem = import_name_problem(package.name)
+    if problem:
+        raise PackageError(
+            f"invalid package name: {problem}",
+            path=package.path,
+            hint=f"rename it to {_suggest(package.name)!r}",
+        )
+    if is_stdlib(package.name):
+        raise PackageError(
+            f"package {package.name!r} shadows the standard-library module of that name",
+            path=package.path,
+            hint=f"rename it, e.g. to {package.name}_tools",
+        )
+    if package.name.startswith(TEST_PREFIX):
+        raise PackageError("package names may not start with 'test_'", path=package.path)
+    if package.name in found:
+        raise PackageError(
+            f"package {package.name!r} is defined twice: as {found[package.name].path.name} "
+            f"and as {package.path.name}",
+            path=package.path,
+            hint="keep either the single file or the folder",
+        )
+    for other in found.values():
+        if other.dist_name == package.dist_name:
+            raise PackageError(
+                f"package {package.name!r} and package {other.name!r} have the same "
+                f"distribution name {package.dist_name!r} (PEP 503)",
+                path=package.path,
+                hint="rename one of them",
+            )
+
+
+def _suggest(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name.removesuffix(".py"))
+    cleaned = cleaned.lower()
+    if not cleaned or cleaned[0].isdigit():
+        cleaned = f"pkg_{cleaned}"
+    return cleaned
+
+
+def get_package(packages: dict[str, Package], name: str) -> Package:
+    """Return the package named ``name`` (import name or distribution name).
+
+    Raises:
+        PackageError: no such package; the message lists the packages there are and the
+            closest match.
+    """
+    if name in packages:
+        return packages[name]
+    wanted = distribution_name(name)
+    for package in packages.values():
+        if package.dist_name == wanted:
+            return package
+    close = difflib.get_close_matches(name, list(packages), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise PackageError(
+        f"no package named {name!r}",
+        hint=f"{hint}packages: {', '.join(packages) or '(none)'}",
+    )

@@ -1,0 +1,329 @@
+"""Map an imported module to the PyPI distribution that provides it.
+
+Dependency inference sees ``import yaml`` and must write ``PyYAML`` into the package's
+requirements. :class:`ImportMap` answers that question for one package, trying these
+layers in order; the first layer that knows the module wins:
+
+1. ``package-override``: the package's own ``[tool.packyard.import-map]``;
+2. ``repo-import-map``: the root ``pyproject.toml``'s ``[tool.packyard.import-map]``;
+3. ``builtin-table``: the curated table in ``data/import_map.toml``;
+4. ``environment``: the distributions installed in the running interpreter
+   (``importlib.metadata.packages_distributions()``), only when asked for;
+5. ``fallback``: the top-level module name, PEP 503 normalized. Callers warn about it,
+   since it is a guess.
+
+Keys are dotted module prefixes and the longest one that matches wins, so
+``google.cloud.storage.blob`` resolves through ``google.cloud.storage``. For
+``from M import a, b`` the candidates ``M.a`` and ``M.b`` are tried before ``M``, so
+``from google.cloud import storage`` finds ``google-cloud-storage``.
+
+The built-in table also lists *namespaces*, prefixes such as ``google`` or
+``azure.mgmt`` that several distributions share and none provides; a lookup that meets
+one before any key stops there and falls through to the fallback rather than guessing.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.resources
+import keyword
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from packaging.utils import canonicalize_name
+
+from packyard.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "RULE_BUILTIN",
+    "RULE_ENVIRONMENT",
+    "RULE_FALLBACK",
+    "RULE_OVERRIDE",
+    "RULE_REPO",
+    "ImportMap",
+    "MappedImport",
+    "builtin_namespaces",
+    "builtin_table",
+    "validate_map",
+]
+
+RULE_OVERRIDE: Final = "package-override"
+RULE_REPO: Final = "repo-import-map"
+RULE_BUILTIN: Final = "builtin-table"
+RULE_ENVIRONMENT: Final = "environment"
+RULE_FALLBACK: Final = "fallback"
+
+_SCHEMA: Final = 1
+_DATA_FILE: Final = "import_map.toml"
+_BUILTIN_SOURCE: Final = "packyard's built-in import map (packyard/data/import_map.toml)"
+
+# PEP 508 names: ASCII letters and digits, with ".", "_" and "-" inside.
+_DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class MappedImport:
+    """Where an import comes from, and which rule said so.
+
+    Attributes:
+        distribution: the distribution name as written in the rule's source (for example
+            ``"PyYAML"``); callers normalize it when comparing.
+        rule: ``"package-override"``, ``"repo-import-map"``, ``"builtin-table"``,
+            ``"environment"`` or ``"fallback"``.
+        key: the import prefix that matched, e.g. ``"google.cloud.storage"``; for the
+            environment and fallback rules, the top-level module name.
+    """
+
+    distribution: str
+    rule: str
+    key: str
+
+
+class _Namespace:
+    """Marker returned by :meth:`_Layer.lookup` when the walk met a namespace."""
+
+    __slots__ = ()
+
+
+_NAMESPACE: Final = _Namespace()
+
+
+class _Layer:
+    """One layer's entries, ready for fast longest-prefix lookups.
+
+    ``inner`` holds every proper prefix of a key or namespace ("google" and
+    "google.cloud" for "google.cloud.storage"), so a walk from the top-level name down
+    stops as soon as no longer key can match: ``numpy.linalg`` costs one set lookup.
+    """
+
+    __slots__ = ("entries", "inner", "namespaces", "rule")
+
+    def __init__(
+        self, rule: str, entries: Mapping[str, str], namespaces: frozenset[str] = frozenset()
+    ) -> None:
+        self.rule = rule
+        self.entries: dict[str, str] = dict(entries)
+        self.namespaces = namespaces
+        inner: set[str] = set()
+        for name in (*self.entries, *namespaces):
+            parts = name.split(".")
+            inner.update(".".join(parts[:size]) for size in range(1, len(parts)))
+        self.inner = frozenset(inner)
+
+    def lookup(self, parts: list[str]) -> str | _Namespace | None:
+        """Return the longest key that is a prefix of ``parts``, :data:`_NAMESPACE` if a
+        longer namespace comes first, or None."""
+        entries = self.entries
+        namespaces = self.namespaces
+        inner = self.inner
+        found: str | _Namespace | None = None
+        prefix = ""
+        for part in parts:
+            prefix = f"{prefix}.{part}" if prefix else part
+            if prefix in entries:
+                found = prefix
+            elif prefix in namespaces:
+                found = _NAMESPACE
+            if prefix not in inner:
+                break
+        return found
+
+
+class ImportMap:
+    """Resolve imports to distributions for one package.
+
+    Args:
+        package_overrides: the package's own import map (validated with
+            :func:`validate_map`), highest priority.
+        repo_map: the repository-wide import map.
+        use_environment: also consult the distributions installed in the running
+            interpreter, after the built-in table.
+        table: replaces the built-in table (mostly for tests); it has no namespaces.
+
+    Results are cached per instance: resolving the same import twice is a dict lookup.
+    """
+
+    def __init__(
+        self,
+        *,
+        package_overrides: Mapping[str, str] | None = None,
+        repo_map: Mapping[str, str] | None = None,
+        use_environment: bool = False,
+        table: Mapping[str, str] | None = None,
+    ) -> None:
+        layers: list[_Layer] = []
+        if package_overrides:
+            layers.append(_Layer(RULE_OVERRIDE, package_overrides))
+        if repo_map:
+            layers.append(_Layer(RULE_REPO, repo_map))
+        builtin = _builtin_layer() if table is None else _Layer(RULE_BUILTIN, table)
+        layers.append(builtin)
+        self._layers = tuple(layers)
+        self._use_environment = use_environment
+        self._cache: dict[tuple[str, tuple[str, ...]], MappedImport] = {}
+
+    def resolve(self, module: str, names: Sequence[str] = ()) -> MappedImport:
+        """Return the distribution that provides ``module``.
+
+        Args:
+            module: an absolute module name, e.g. ``"google.cloud.storage"``.
+            names: for ``from module import a, b``, the imported names ``["a", "b"]``:
+                ``module.a`` and ``module.b`` are tried before ``module`` in each layer
+                (``*`` and other non-identifiers are ignored). When several names hit,
+                the first one in ``names`` wins; resolve them one at a time to get each.
+
+        Raises:
+            ValueError: ``module`` is empty or relative (starts with ``.``).
+        """
+        cache_key = (module, tuple(names))
+        cached = self._cache.get(cache_key)
+        if cached is not None:
+            return cached
+        result = self._resolve(module, names)
+        self._cache[cache_key] = result
+        return result
+
+    def _resolve(self, module: str, names: Sequence[str]) -> MappedImport:
+        if not module or module.startswith("."):
+            raise ValueError(f"cannot map {module!r}: give an absolute module name")
+        parts = module.split(".")
+        candidates = [[*parts, name] for name in names if name.isidentifier()]
+        candidates.append(parts)
+        in_namespace = False
+        for layer in self._layers:
+            for candidate in candidates:
+                found = layer.lookup(candidate)
+                if isinstance(found, str):
+                    return MappedImport(layer.entries[found], layer.rule, found)
+                if found is _NAMESPACE:
+                    in_namespace = True
+        top = parts[0]
+        if self._use_environment and not in_namespace:
+            distribution = _environment_index().get(top)
+            if distribution is not None:
+                return MappedImport(distribution, RULE_ENVIRONMENT, top)
+        return MappedImport(_normalize(top), RULE_FALLBACK, top)
+
+
+def validate_map(entries: object, *, source: str) -> dict[str, str]:
+    """Check a user-supplied import map and return it as a plain dict.
+
+    Args:
+        entries: the parsed value of a ``[tool.packyard.import-map]`` table.
+        source: where it came from, for messages, e.g. ``"pyproject.toml"``.
+
+    Returns:
+        ``{module: distribution}``, keys and values unchanged.
+
+    Raises:
+        ConfigError: ``entries`` is not a table, a key is not a dotted module name, or a
+            value is not a bare distribution name. The message names ``source`` and the
+            key, and the hint says how to fix it.
+    """
+    if not isinstance(entries, Mapping):
+        raise ConfigError(
+            f"{source}: the import map must be a table of module = distribution, "
+            f"not {type(entries).__name__}",
+            hint='write it as a table, e.g. [tool.packyard.import-map] then yaml = "PyYAML"',
+        )
+    result: dict[str, str] = {}
+    for key, value in entries.items():
+        problem = _module_problem(key)
+        if problem is not None:
+            raise ConfigError(
+                f"{source}: import-map key {key!r} {problem}",
+                hint='use the dotted module name you import, e.g. "google.cloud.storage"',
+            )
+        if not isinstance(value, str) or not _DISTRIBUTION_NAME.match(value):
+            raise ConfigError(
+                f"{source}: import-map value {value!r} for {key!r} is not a distribution name",
+                hint=(
+                    f'write only the PyPI project name, e.g. "{key}" = "PyYAML": '
+                    "letters, digits, '.', '_' and '-', with no version, extras or markers"
+                ),
+            )
+        result[key] = value
+    return result
+
+
+def _module_problem(key: object) -> str | None:
+    """Say why ``key`` is not a dotted module name, or return None."""
+    if not isinstance(key, str) or not key:
+        return "is not a module name"
+    for part in key.split("."):
+        if not part.isidentifier():
+            return (
+                f"is not a dotted module name: {part!r} is not a Python identifier"
+                if part
+                else "is not a dotted module name: it has an empty part"
+            )
+        if keyword.iskeyword(part):
+            return f"is not a dotted module name: {part!r} is a Python keyword"
+    return None
+
+
+@functools.cache
+def _normalize(name: str) -> str:
+    """PEP 503 normalize ``name``, once per name (canonicalize_name uses a regex)."""
+    return canonicalize_name(name)
+
+
+@functools.cache
+def _load_builtin() -> tuple[Mapping[str, str], frozenset[str]]:
+    """Read and check the data file once."""
+    raw = (importlib.resources.files("packyard") / "data" / _DATA_FILE).read_bytes()
+    data = tomllib.loads(raw.decode("utf-8"))
+    if data.get("schema") != _SCHEMA:
+        raise ConfigError(
+            f"{_BUILTIN_SOURCE}: schema is {data.get('schema')!r}, expected {_SCHEMA}",
+            hint="reinstall packyard: its data file does not match its code",
+        )
+    table = validate_map(data.get("map", {}), source=_BUILTIN_SOURCE)
+    namespaces = data.get("namespaces", [])
+    for name in namespaces:
+        problem = _module_problem(name)
+        if problem is not None:
+            raise ConfigError(f"{_BUILTIN_SOURCE}: namespace {name!r} {problem}")
+    return MappingProxyType(table), frozenset(namespaces)
+
+
+def builtin_table() -> Mapping[str, str]:
+    """Return the built-in table, ``{module prefix: distribution}`` (read-only, loaded
+    once)."""
+    return _load_builtin()[0]
+
+
+def builtin_namespaces() -> frozenset[str]:
+    """Return the built-in table's namespaces: shared prefixes that map to nothing."""
+    return _load_builtin()[1]
+
+
+@functools.cache
+def _builtin_layer() -> _Layer:
+    table, namespaces = _load_builtin()
+    return _Layer(RULE_BUILTIN, table, namespaces)
+
+
+@functools.cache
+def _environment_index() -> Mapping[str, str]:
+    """Map each top-level module of the running interpreter to its distribution.
+
+    A module that several distributions install (a namespace such as ``google``) is
+    left out: it says nothing about which one an import needs.
+    """
+    index: dict[str, str] = {}
+    for top, distributions in importlib.metadata.packages_distributions().items():
+        unique = {canonicalize_name(name): name for name in distributions}
+        if len(unique) == 1:
+            index[top] = next(iter(unique.values()))
+    return MappingProxyType(index)

@@ -1,0 +1,196 @@
+"""What a package says about itself, and the PEP 621 ``[project]`` table made from it.
+
+Sources, lowest to highest precedence:
+
+1. the repository defaults (``[tool.packyard.defaults]`` in the root ``pyproject.toml``);
+2. what is inferred: name from the file or folder, summary and long description from the
+   module docstring (or the folder's ``README.md``), dependencies from the imports;
+3. what the package writes down: its PEP 723 block (``requires-python``, ``dependencies``
+   and ``[tool.packyard]``), or for a folder its partial ``pyproject.toml`` (``[project]``
+   and ``[tool.packyard]``).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packyard import tomlcompat
+from packyard.discovery import Package
+from packyard.errors import ConfigError, PackageError
+from packyard.pep723 import read_script_metadata
+
+#: PEP 621 fields a package may set itself (in ``[tool.packyard]`` of its PEP 723 block,
+#: or in ``[project]`` of its partial ``pyproject.toml``).
+PROJECT_FIELDS = (
+    "description",
+    "requires-python",
+    "license",
+    "authors",
+    "maintainers",
+    "keywords",
+    "classifiers",
+    "urls",
+    "dependencies",
+    "optional-dependencies",
+    "scripts",
+    "gui-scripts",
+    "entry-points",
+)
+#: Fields packyard owns: a package cannot set them.
+OWNED_FIELDS = ("name", "version", "dynamic", "readme", "license-files")
+#: ``[tool.packyard]`` keys of a package that are not PEP 621 fields.
+TOOL_KEYS = ("import-map", "test-dependencies")
+
+
+@dataclass(frozen=True)
+class PackageSource:
+    """Everything a package says about itself.
+
+    Attributes:
+        package: the package.
+        summary: the first line of the docstring (one line, no trailing period removed).
+        description: the long description (Markdown).
+        project: PEP 621 fields the package sets explicitly, with their values.
+        project_origin: the file those fields came from, for error messages.
+        import_map: per-package import name -> distribution overrides.
+        test_dependencies: extra PEP 508 requirements for running the package's tests.
+    """
+
+    package: Package
+    summary: str
+    description: str
+    project: dict[str, Any] = field(default_factory=dict)
+    project_origin: Path | None = None
+    import_map: dict[str, str] = field(default_factory=dict)
+    test_dependencies: list[str] = field(default_factory=list)
+
+    @property
+    def explicit_dependencies(self) -> list[str]:
+        """PEP 508 strings the package lists itself (their specifiers win)."""
+        return list(self.project.get("dependencies", []))
+
+
+def read_source(path: Path) -> str:
+    """Read a source file as UTF-8 text.
+
+    Raises:
+        PackageError: the file cannot be read or is not UTF-8.
+    """
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PackageError(
+            f"not valid UTF-8 (byte {exc.start})",
+            path=path,
+            hint="save the file as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise PackageError(f"cannot read file: {exc.strerror}", path=path) from None
+
+
+def module_docstring(source: str, path: Path) -> str | None:
+    """Return the module docstring of a Python source, or None.
+
+    Raises:
+        PackageError: the source has a syntax error (names the file and line).
+    """
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        raise PackageError(
+            f"syntax error: {exc.msg}",
+            path=path,
+            line=exc.lineno,
+            hint="fix the syntax; the package cannot be built until it parses",
+        ) from None
+    return ast.get_docstring(tree)
+
+
+def read_package(package: Package) -> PackageSource:
+    """Read a package's docstring, README and explicit metadata.
+
+    Raises:
+        PackageError: a file cannot be read, has a syntax error, or the module has no
+            docstring to take a summary from.
+        ConfigError: the PEP 723 block or the partial ``pyproject.toml`` is malformed or
+            sets a field packyard owns or does not know.
+    """
+    path = package.metadata_file
+    source = read_source(path)
+    docstring = module_docstring(source, path)
+    project: dict[str, Any] = {}
+    tool: dict[str, Any] = {}
+    origin: Path | None = None
+    if package.form == "module":
+        script = read_script_metadata(source, path)
+        tool = dict(script.tool.get("packyard", {}))
+        if not isinstance(script.tool.get("packyard", {}), dict):
+            raise ConfigError("[tool.packyard] must be a table", path=path, line=script.line)
+        project = {k: tool.pop(k) for k in list(tool) if k in PROJECT_FIELDS}
+        if script.requires_python:
+            project["requires-python"] = script.requires_python
+        if script.dependencies:
+            project["dependencies"] = list(script.dependencies)
+        origin = path
+        _check_keys(tool, TOOL_KEYS, path, "[tool.packyard] of the '# /// script' block")
+    elif package.pyproject is not None:
+        origin = package.pyproject
+        data = tomlcompat.load(origin)
+        project = dict(data.get("project", {}))
+        tool = dict(data.get("tool", {}).get("packyard", {}))
+        for key in OWNED_FIELDS:
+            if key in project:
+                raise ConfigError(
+                    f"[project] {key} is set by packyard and cannot be given here",
+                    path=origin,
+                    hint=f"remove {key!r}: the name comes from the folder, the version "
+                    "from the release history, the readme from README.md or the docstring, "
+                    "license files from LICENSE* files in the folder",
+                )
+        _check_keys(project, PROJECT_FIELDS, origin, "[project]")
+        _check_keys(tool, TOOL_KEYS, origin, "[tool.packyard]")
+
+    if not docstring and "description" not in project:
+        raise PackageError(
+            "the module has no docstring to take the package summary from",
+            path=path,
+            line=1,
+            hint='start the file with a docstring: """One-line summary.\n\nLonger text."""',
+        )
+    summary, _, rest = (docstring or "").strip().partition("\n")
+    summary = project.get("description", summary.strip())
+    if package.readme is not None:
+        description = read_source(package.readme)
+    else:
+        description = f"# {package.dist_name}\n\n{summary}\n\n{rest.strip()}\n".rstrip() + "\n"
+    import_map = tool.get("import-map", {})
+    from packyard.import_map import validate_map
+
+    import_map = validate_map(import_map, source=f"{origin} [tool.packyard.import-map]")
+    tests = tool.get("test-dependencies", [])
+    if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+        raise ConfigError("test-dependencies must be a list of PEP 508 strings", path=origin)
+    return PackageSource(
+        package=package,
+        summary=summary,
+        description=description,
+        project=project,
+        project_origin=origin,
+        import_map=import_map,
+        test_dependencies=tests,
+    )
+
+
+def _check_keys(table: dict[str, Any], known: tuple[str, ...], path: Path, where: str) -> None:
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            raise ConfigError(
+                f"unknown key {key!r} in {where}",
+                path=path,
+                hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}",
+            )

@@ -1,0 +1,215 @@
+"""The repository as a whole: configuration, packages, and what each package needs.
+
+:class:`Repository` is the one object the nox sessions, the invoke tasks and the command
+line start from. It reads lazily and remembers what it read, so a session that touches one
+package never parses the others.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from packyard.config import RepoConfig, load_config
+from packyard.discovery import Package, discover, get_package
+from packyard.errors import InferenceError
+from packyard.import_map import ImportMap
+from packyard.imports import ScanCache
+from packyard.inference import Inference, infer
+from packyard.metadata import PackageSource, read_package
+from packyard.tracking import UNRELEASED_VERSION, current_version
+
+
+class Repository:
+    """A packaging repository.
+
+    Args:
+        config: its configuration (see :func:`packyard.config.load_config`).
+        use_environment: also map import names through the current environment's
+            ``importlib.metadata.packages_distributions()``.
+    """
+
+    def __init__(self, config: RepoConfig, *, use_environment: bool = False) -> None:
+        self.config = config
+        self.use_environment = use_environment
+        self._sources: dict[str, PackageSource] = {}
+        self._inferences: dict[str, Inference] = {}
+        #: Releases being built, by import name: ``{"version", "date", "notes"}`` records
+        #: (see :mod:`packyard.tracking`) whose notes join the long description's changelog.
+        self.pending_releases: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def open(cls, root: Path | None = None, **kwargs: Any) -> Repository:
+        """Open the repository at ``root`` (found from the current directory when None).
+
+        Raises:
+            ConfigError: no ``[tool.packyard]`` configuration, or it is malformed.
+        """
+        return cls(load_config(root), **kwargs)
+
+    @cached_property
+    def packages(self) -> dict[str, Package]:
+        """Every package, by import name (see :func:`packyard.discovery.discover`)."""
+        return discover(self.config)
+
+    @cached_property
+    def scan_cache(self) -> ScanCache:
+        """The import-scan cache under ``.packyard/cache/imports``."""
+        return ScanCache(self.config.state_dir / "cache" / "imports")
+
+    def package(self, name: str) -> Package:
+        """The package called ``name`` (import or distribution name).
+
+        Raises:
+            PackageError: no such package (the message lists those there are).
+        """
+        return get_package(self.packages, name)
+
+    def source(self, name: str) -> PackageSource:
+        """What the package says about itself (docstring, README, explicit metadata)."""
+        package = self.package(name)
+        if package.name not in self._sources:
+            self._sources[package.name] = read_package(package)
+        return self._sources[package.name]
+
+    def version(self, name: str) -> str:
+        """The version the package builds with now (its latest release, or 0.0.0)."""
+        return current_version(self.config.state_dir, self.package(name).name)
+
+    def import_map(self, name: str) -> ImportMap:
+        """The import map for a package: its overrides, then the repository's, then the
+        built-in table."""
+        return ImportMap(
+            package_overrides=self.source(name).import_map,
+            repo_map=self.config.import_map,
+            use_environment=self.use_environment,
+        )
+
+    def _sibling_distributions(self, name: str) -> dict[str, str]:
+        return {n: p.dist_name for n, p in self.packages.items() if n != name}
+
+    def inference(self, name: str) -> Inference:
+        """The inferred requirements of a package's shipped files.
+
+        Raises:
+            InferenceError, PackageError, ConfigError: see :func:`packyard.inference.infer`.
+        """
+        package = self.package(name)
+        if package.name not in self._inferences:
+            source = self.source(name)
+            self._inferences[package.name] = infer(
+                package.source_files,
+                local_modules={package.name},
+                import_map=self.import_map(name),
+                siblings=self._sibling_distributions(package.name),
+                explicit=source.explicit_dependencies,
+                explicit_source=source.project_origin or package.path,
+                relative_to=self.config.root,
+                cache=self.scan_cache,
+            )
+        return self._inferences[package.name]
+
+    def test_inference(self, name: str) -> Inference:
+        """The requirements of a package's tests beyond the package itself (third-party
+        test helpers such as ``hypothesis``; pytest is always installed)."""
+        package = self.package(name)
+        files: list[Path] = []
+        local = {package.name, "conftest"}
+        for path in package.test_paths:
+            if path.is_dir():
+                files.extend(sorted(path.rglob("*.py")))
+                local |= {p.stem for p in path.rglob("*.py")} | {path.name}
+            else:
+                files.append(path)
+                local.add(path.stem)
+        return infer(
+            files,
+            local_modules=local,
+            import_map=self.import_map(name),
+            siblings=self._sibling_distributions(package.name),
+            explicit=self.source(name).test_dependencies,
+            relative_to=self.config.root,
+            cache=self.scan_cache,
+        )
+
+    def sibling_closure(self, name: str) -> list[str]:
+        """The sibling packages ``name`` needs, directly or through other siblings, in an
+        order where each comes after the siblings it needs.
+
+        Raises:
+            InferenceError: siblings import each other in a cycle; the message names it.
+        """
+        start = self.package(name).name
+        order: list[str] = []
+        state: dict[str, str] = {}
+
+        def visit(node: str, trail: list[str]) -> None:
+            if state.get(node) == "done":
+                return
+            if state.get(node) == "active":
+                cycle = [*trail[trail.index(node) :], node]
+                raise InferenceError(
+                    "sibling packages import each other in a cycle: " + " -> ".join(cycle),
+                    path=self.package(node).path,
+                    hint="move the shared code into a package of its own that both import",
+                )
+            state[node] = "active"
+            for sibling in sorted(self.inference(node).siblings):
+                visit(sibling, [*trail, node])
+            state[node] = "done"
+            if node != start:
+                order.append(node)
+
+        visit(start, [])
+        return order
+
+    def project_table(self, name: str, *, version: str | None = None) -> dict[str, Any]:
+        """The PEP 621 ``[project]`` table of a package.
+
+        Args:
+            name: the package.
+            version: the PEP 440 version to build; the current one when None.
+
+        Raises:
+            InferenceError: a sibling cycle, a syntax error; PackageError, ConfigError as
+            in :meth:`source` and :meth:`inference`.
+        """
+        package = self.package(name)
+        source = self.source(name)
+        inference = self.inference(name)
+        self.sibling_closure(name)
+        dependencies = []
+        optional = []
+        for requirement in inference.requirements:
+            text = str(requirement.requirement)
+            if requirement.rule == "sibling" and not requirement.requirement.specifier:
+                sibling_version = self.version(requirement.import_names[0])
+                if sibling_version != UNRELEASED_VERSION:
+                    text = f"{requirement.distribution}>={sibling_version}"
+            (optional if requirement.optional else dependencies).append(text)
+        table: dict[str, Any] = {}
+        table.update(self.config.defaults)
+        table.update(
+            {
+                "name": package.dist_name,
+                "version": version or self.version(name),
+                "description": source.summary,
+                "readme": {"file": "README.md", "content-type": "text/markdown"},
+                "requires-python": self.config.requires_python,
+            }
+        )
+        explicit = {k: v for k, v in source.project.items() if k != "dependencies"}
+        table.update(explicit)
+        table["dependencies"] = dependencies
+        extras = dict(explicit.get("optional-dependencies", {}))
+        if optional:
+            extras["optional"] = sorted({*extras.get("optional", []), *optional})
+        if extras:
+            table["optional-dependencies"] = extras
+        scripts = dict(explicit.get("scripts", {}))
+        if package.cli_file is not None:
+            scripts.setdefault(package.name, f"{package.name}.cli:main")
+        if scripts:
+            table["scripts"] = scripts
+        return table

@@ -1,0 +1,127 @@
+"""What the nox sessions of ``noxfile.py`` call: each takes the nox session (for logging
+and failing) and the repository root, and runs a packyard pipeline.
+
+A :class:`~packyard.errors.PackyardError` becomes ``session.error(message)``, so nox shows
+the message (file, line, hint, tail of output) and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from packyard.errors import PackyardError
+from packyard.repo import Repository
+
+T = TypeVar("T")
+
+
+def package_names(root: Path) -> list[str]:
+    """The import names of the repository's packages, for registering sessions.
+
+    A broken ``packages/`` folder (invalid name, shadowed module...) is reported on
+    standard error and exits with status 1: nox would otherwise list no package sessions
+    and leave the user to guess why.
+    """
+    try:
+        repo = Repository.open(root)
+        names = list(repo.packages)
+        for requested in requested_sessions(sys.argv[1:]):
+            prefix, _, package = requested.partition("-")
+            if prefix in PER_PACKAGE and package:
+                repo.package(package)  # raises, listing the packages there are
+    except PackyardError as exc:
+        print(f"packyard: error: {exc.render()}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return names
+
+
+#: The per-package session prefixes (``PREFIX-NAME``).
+PER_PACKAGE = ("test_install", "requirements", "docs")
+
+
+def requested_sessions(argv: list[str]) -> list[str]:
+    """The session names given to nox with ``-s``/``--session``/``--sessions``/``-e``.
+
+    >>> requested_sessions(["-s", "test_install-a", "lint", "-r", "--session=docs-b"])
+    ['test_install-a', 'lint', 'docs-b']
+    """
+    found: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in ("-s", "-e", "--session", "--sessions"):
+            taking = True
+            continue
+        if arg.startswith(("--session=", "--sessions=")):
+            found.append(arg.split("=", 1)[1])
+            continue
+        if arg.startswith("-"):
+            taking = False
+            continue
+        if taking:
+            found.append(arg)
+    return found
+
+
+@contextmanager
+def _errors_fail(session: Any) -> Iterator[None]:
+    try:
+        yield
+    except PackyardError as exc:
+        session.error(exc.render())
+
+
+def _call(session: Any, func: Callable[[], T]) -> T | None:
+    with _errors_fail(session):
+        return func()
+    return None  # pragma: no cover - session.error raises
+
+
+def test_install(session: Any, root: Path, name: str) -> None:
+    """The ``test_install-NAME`` session: see :func:`packyard.testinstall.test_install`."""
+    from packyard.testinstall import test_install as run_pipeline
+
+    _call(session, lambda: run_pipeline(Repository.open(root), name, progress=session.log))
+
+
+def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None]) -> dict[str, Path]:
+    """Build the wheels of the sibling packages ``name`` needs (transitively).
+
+    Returns:
+        Distribution name -> wheel file, in dependency order.
+    """
+    from packyard.testinstall import build_and_check
+
+    wheels = {}
+    for sibling in repo.sibling_closure(name):
+        _, artifacts, _ = build_and_check(repo, sibling, progress=progress)
+        wheels[repo.package(sibling).dist_name] = artifacts.wheel
+    return wheels
+
+
+def requirements(session: Any, root: Path, name: str) -> None:
+    """The ``requirements-NAME`` session: the inferred requirements, then the pinned set
+    pip-compile resolves them to against the configured index."""
+    from packyard.lock import compile_requirements
+
+    def work() -> None:
+        repo = Repository.open(root)
+        inference = repo.inference(name)
+        for warning in inference.warnings:
+            session.warn(warning)
+        session.log("inferred:")
+        for requirement in inference.requirements:
+            where = ", ".join(requirement.locations[:2])
+            session.log(f"  {requirement.pep508():<40} {requirement.rule:<16} {where}")
+        pinned = compile_requirements(
+            inference,
+            index_url=repo.config.index_url,
+            local_wheels=sibling_wheels(repo, name, progress=session.log),
+        )
+        session.log("pinned:")
+        print(pinned, end="")
+
+    _call(session, work)

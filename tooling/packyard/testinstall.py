@@ -1,0 +1,270 @@
+"""The test-install pipeline: assemble, build, check, install the wheel into a fresh
+isolated venv, and test it there.
+
+Steps, in order (each failure names its step):
+
+``assemble``  infer requirements and write ``build/NAME/`` (see :mod:`packyard.assemble`)
+``build``     sdist and wheel into ``dist/NAME/`` (see :mod:`packyard.building`)
+``check``     ``twine check --strict`` on both, and the wheel's file list
+``venv``      a fresh virtual environment (uv, or virtualenv)
+``install``   the wheel (never the source tree), its dependencies, the wheels of sibling
+              packages it needs (built the same way), pytest and the tests' own needs
+``import``    import the package from a temporary folder and check it came from the venv
+``cli``       ``NAME --help`` for each console script
+``tests``     pytest on a copy of the package's tests, plus the module's doctests for a
+              single-file package, in a temporary folder (the source is not on sys.path)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packyard.assemble import BuildTree, assemble
+from packyard.building import (
+    Artifacts,
+    build,
+    check_wheel_contents,
+    finish_twine_check,
+    start_twine_check,
+)
+from packyard.errors import CommandFailed, PackageError
+from packyard.proc import run
+from packyard.repo import Repository
+from packyard.venvs import Venv, create_venv
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TestInstallReport:
+    """What a test-install did.
+
+    Attributes:
+        package: the import name.
+        version: the PEP 440 version built.
+        artifacts: the sdist and wheel.
+        wheel_files: the wheel's file list.
+        steps: (step name, seconds) in order.
+        tests_run: whether any pytest tests or doctests ran.
+    """
+
+    package: str
+    version: str
+    artifacts: Artifacts | None = None
+    wheel_files: list[str] = field(default_factory=list)
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    tests_run: bool = False
+
+    __test__ = False  # not a pytest test class
+
+    @property
+    def seconds(self) -> float:
+        """Total wall time of all steps, in seconds."""
+        return sum(s for _, s in self.steps)
+
+
+class _Timer:
+    def __init__(self, report: TestInstallReport, progress: Progress) -> None:
+        self.report = report
+        self.progress = progress
+
+    def step(self, name: str, message: str) -> _Step:
+        self.progress(f"[{name}] {message}")
+        return _Step(self, name)
+
+
+class _Step:
+    def __init__(self, timer: _Timer, name: str) -> None:
+        self.timer = timer
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.report.steps.append((self.name, time.perf_counter() - self.start))
+
+
+def build_and_check(
+    repo: Repository, name: str, *, version: str | None = None, progress: Progress = print
+) -> tuple[BuildTree, Artifacts, list[str]]:
+    """Assemble, build and check one package (no install).
+
+    Returns:
+        The build tree, the artifacts and the wheel's file list.
+
+    Raises:
+        PackyardError: a step failed (see the module docstring).
+    """
+    tree = assemble(repo, name, version=version)
+    artifacts = build(tree, repo.config.dist_dir)
+    twine = start_twine_check(artifacts)
+    try:
+        files = check_wheel_contents(tree, artifacts.wheel)
+    finally:
+        finish_twine_check(twine)
+    return tree, artifacts, files
+
+
+def test_install(
+    repo: Repository,
+    name: str,
+    *,
+    version: str | None = None,
+    venv_dir: Path | None = None,
+    index_url: str | None = None,
+    progress: Progress = print,
+) -> TestInstallReport:
+    """Run the whole test-install pipeline for one package.
+
+    Args:
+        repo: the repository.
+        name: the package (import or distribution name).
+        version: the PEP 440 version to build; the current one when None.
+        venv_dir: where to create the venv; a temporary folder (removed after) when None.
+        index_url: the index dependencies install from; the configured one when None.
+        progress: called with one line per step.
+
+    Returns:
+        The report: artifacts, wheel file list, step timings.
+
+    Raises:
+        PackyardError: a step failed; :class:`~packyard.errors.CommandFailed` carries the
+            step name and the output's tail.
+    """
+    package = repo.package(name)
+    report = TestInstallReport(package=package.name, version=version or repo.version(name))
+    timer = _Timer(report, progress)
+    index_url = index_url or repo.config.index_url
+
+    with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
+        tree = assemble(repo, package.name, version=version)
+        siblings = repo.sibling_closure(package.name)
+        sibling_trees = [assemble(repo, s) for s in siblings]
+        test_needs = repo.test_inference(package.name)
+    with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
+        artifacts = build(tree, repo.config.dist_dir)
+        sibling_wheels = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+    report.artifacts = artifacts
+    # twine check runs while the venv is made and filled; its result is awaited below.
+    twine = start_twine_check(artifacts)
+    try:
+        with timer.step("check", "wheel file list"):
+            report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
+        with tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch:
+            scratch_path = Path(scratch)
+            venv_path = venv_dir or scratch_path / "venv"
+            with timer.step("venv", f"fresh environment at {venv_path}"):
+                venv = create_venv(venv_path)
+            extras = (
+                "[optional]" if "optional" in tree.project.get("optional-dependencies", {}) else ""
+            )
+            requirements = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
+            requirements += [str(w) for w in sibling_wheels]
+            requirements += ["pytest"] + [r.pep508() for r in test_needs.required]
+            with timer.step(
+                "install", f"{artifacts.wheel.name} with its dependencies ({venv.backend})"
+            ):
+                venv.install(requirements, index_url=index_url)
+            with timer.step("check", "twine check --strict"):
+                finish_twine_check(twine)
+                twine = None
+            work = scratch_path / "work"
+            work.mkdir()
+            with timer.step("import", f"import {package.name}"):
+                _check_import(venv, package.name, work)
+            scripts = sorted(tree.project.get("scripts", {}))
+            if scripts:
+                with timer.step("cli", ", ".join(f"{s} --help" for s in scripts)):
+                    for script in scripts:
+                        run(
+                            [venv.bin_dir / script, "--help"],
+                            step="cli",
+                            cwd=work,
+                            env=venv.env(),
+                            timeout=120,
+                            hint=f"'{script} --help' must exit 0",
+                        )
+            with timer.step("tests", "pytest against the installed wheel"):
+                report.tests_run = _run_tests(repo, venv, package.name, work)
+    finally:
+        if twine is not None:
+            twine.kill()
+            twine.wait()
+    progress(
+        f"OK {package.dist_name} {report.version}: "
+        + ", ".join(f"{n} {s:.2f}s" for n, s in report.steps)
+    )
+    return report
+
+
+test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _check_import(venv: Venv, name: str, work: Path) -> None:
+    code = (
+        "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
+        "print(json.dumps({'file': m.__file__, 'prefix': sys.prefix}))"
+    )
+    output = run(
+        [venv.python, "-c", code, name],
+        step="import",
+        cwd=work,
+        env=venv.env(),
+        timeout=120,
+        hint="the package fails at import time in a clean environment; a dependency may be "
+        "missing from the inferred requirements",
+    )
+    info = json.loads(output.strip().splitlines()[-1])
+    module_file = Path(info["file"]).resolve()
+    if not module_file.is_relative_to(Path(info["prefix"]).resolve()):
+        raise PackageError(
+            f"{name} was imported from {module_file}, not from the test environment",
+            hint="the source tree leaked onto sys.path; report this as a packyard bug",
+        )
+
+
+def _run_tests(repo: Repository, venv: Venv, name: str, work: Path) -> bool:
+    package = repo.package(name)
+    targets: list[str] = []
+    for path in package.test_paths:
+        copy = work / ("tests" if path.is_dir() else path.name)
+        if path.is_dir():
+            shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, copy)
+        targets.append(copy.name)
+    args: list[str | Path] = [
+        venv.python,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        work,
+        "--import-mode=importlib",
+        "-q",
+    ]
+    if package.form == "module":
+        args += ["--doctest-modules", "--pyargs", name]
+    if not targets and package.form != "module":
+        return False
+    try:
+        run(
+            [*args, *targets],
+            step="tests",
+            cwd=work,
+            env=venv.env(),
+            hint=f"the tests of {name} fail against the installed wheel",
+        )
+    except CommandFailed as exc:
+        if exc.returncode == 5 and not targets:  # no doctests in the module
+            return False
+        raise
+    return True
