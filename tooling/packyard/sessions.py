@@ -125,3 +125,37 @@ def requirements(session: Any, root: Path, name: str) -> None:
         print(pinned, end="")
 
     _call(session, work)
+
+
+def _docs_execute(session: Any) -> bool:
+    """``--execute`` from the session's arguments (``nox -s docs-NAME -- --execute``)."""
+    unknown = [arg for arg in session.posargs if arg != "--execute"]
+    if unknown:
+        session.error(f"unknown argument {unknown[0]!r}: the docs sessions take only --execute")
+    return "--execute" in session.posargs
+
+
+def docs_package(session: Any, root: Path, name: str) -> None:
+    """The ``docs-NAME`` session: the package's site in ``site/NAME/`` (see
+    :func:`packyard.docsite.build_package_site`); ``-- --execute`` runs its notebooks."""
+    from packyard.docsite import build_package_site
+
+    execute = _docs_execute(session)
+    _call(
+        session,
+        lambda: build_package_site(
+            Repository.open(root), name, execute=execute, progress=session.log
+        ),
+    )
+
+
+def docs(session: Any, root: Path) -> None:
+    """The ``docs`` session: every package's site, then the repository's site in ``site/``
+    (see :func:`packyard.docsite.build_all`); ``-- --execute`` runs the notebooks."""
+    from packyard.docsite import build_all
+
+    execute = _docs_execute(session)
+    _call(
+        session,
+        lambda: build_all(Repository.open(root), execute=execute, progress=session.log),
+    )

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,33 +146,39 @@ def test_install(
 
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
         tree = assemble(repo, package.name, version=version)
-        siblings = repo.sibling_closure(package.name)
-        sibling_trees = [assemble(repo, s) for s in siblings]
         test_needs = repo.test_inference(package.name)
-    with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
-        artifacts = build(tree, repo.config.dist_dir)
-        sibling_wheels = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
-    report.artifacts = artifacts
-    # twine check runs while the venv is made and filled; its result is awaited below.
-    twine = start_twine_check(artifacts)
+        siblings = _siblings_needed(repo, package.name, test_needs.siblings)
+        sibling_trees = [assemble(repo, s) for s in siblings]
+        # Known before the wheel exists: pytest, the tests' needs and the package's own
+        # third-party requirements. They go into the venv while the wheel builds. Siblings
+        # are left out: they install from their freshly built wheels, never from the index.
+        needs = [*test_needs.required, *repo.inference(package.name).requirements]
+        first = ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
+    twine = None
     try:
-        with timer.step("check", "wheel file list"):
-            report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
-        with tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch,
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
             scratch_path = Path(scratch)
             venv_path = venv_dir or scratch_path / "venv"
-            with timer.step("venv", f"fresh environment at {venv_path}"):
-                venv = create_venv(venv_path)
+            prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
+            with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
+                artifacts = build(tree, repo.config.dist_dir)
+                sibling_wheels = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+            report.artifacts = artifacts
+            twine = start_twine_check(artifacts)  # runs while the wheel is installed
+            with timer.step("check", "wheel file list"):
+                report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
+            with timer.step("venv", f"fresh venv at {venv_path}, with pytest and dependencies"):
+                venv = prepared.result()
             extras = (
                 "[optional]" if "optional" in tree.project.get("optional-dependencies", {}) else ""
             )
-            requirements = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
-            requirements += [str(w) for w in sibling_wheels]
-            requirements += ["pytest"] + [r.pep508() for r in test_needs.required]
-            with timer.step(
-                "install", f"{artifacts.wheel.name} with its dependencies ({venv.backend})"
-            ):
-                venv.install(requirements, index_url=index_url)
+            wheels = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
+            wheels += [str(w) for w in sibling_wheels]
+            with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
+                venv.install(wheels, index_url=index_url)
             with timer.step("check", "twine check --strict"):
                 finish_twine_check(twine)
                 twine = None
@@ -205,6 +212,23 @@ def test_install(
 
 
 test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
+    """The siblings a package and its tests need, each after the siblings it needs."""
+    order = repo.sibling_closure(name)
+    for sibling in sorted(test_siblings - {name}):
+        for needed in [*repo.sibling_closure(sibling), sibling]:
+            if needed not in order and needed != name:
+                order.append(needed)
+    return order
+
+
+def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> Venv:
+    """Create a fresh venv and install ``requirements`` into it (runs in a worker thread)."""
+    venv = create_venv(path)
+    venv.install(requirements, index_url=index_url)
+    return venv
 
 
 def _check_import(venv: Venv, name: str, work: Path) -> None:
