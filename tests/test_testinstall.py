@@ -234,3 +234,18 @@ def test_lock_names_the_import_that_does_not_resolve(make_repo, local_index) -> 
     assert "'zzz_not_there_qq'" in text
     assert 'fix: "zzz_not_there_qq" = "<distribution>"' in text
     assert "[tool.packyard.import-map]" in text
+
+
+def test_virtualenv_fallback_installs_from_the_index(tmp_path: Path, local_index) -> None:
+    from packyard.venvs import create_venv
+
+    venv = create_venv(tmp_path / "venv", prefer_uv=False)
+    assert venv.backend == "virtualenv"
+    venv.install(["PyYAML"], index_url=local_index.simple_url)
+    out = subprocess.run(
+        [venv.python, "-c", "import yaml, sys; print(yaml.__file__.startswith(sys.prefix))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "True"

@@ -1,0 +1,35 @@
+"""The README's first-screen commands are the ones CI and users run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _first_screen_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert block, "the README must open with a bash block of commands"
+    assert text.index(block.group(0)) < 1500, "the commands must be on the first screen"
+    return [line for line in block.group(1).splitlines() if line and not line.startswith("#")]
+
+
+def test_readme_gives_two_commands_and_ci_runs_the_test_one() -> None:
+    commands = _first_screen_commands()
+    assert len(commands) == 2
+    main, tests = commands
+    assert "nox -s test_install-" in main or "invoke " in main
+    assert "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert tests in ci, ".ci/run must run exactly the README's test command"
+
+
+def test_readme_main_command_names_a_real_package() -> None:
+    main = _first_screen_commands()[0]
+    match = re.search(r"test_install-(\w+)", main)
+    if match:
+        assert (ROOT / "packages" / match.group(1)).exists() or (
+            ROOT / "packages" / f"{match.group(1)}.py"
+        ).exists()
