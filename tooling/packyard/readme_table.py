@@ -1,0 +1,178 @@
+"""The package table of the root ``README.md`` (``invoke readme``).
+
+The table lives between two marker comments; everything outside them is left exactly as
+it is::
+
+    <!-- packyard:packages:start -->
+    | package | version | summary | last release | install |
+    ...
+    <!-- packyard:packages:end -->
+
+Columns: the distribution name (linking to its source), the latest released version, the
+summary (the docstring's first line), the date of the last release, and the command that
+installs it from the index it was released to.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from packyard.errors import ConfigError
+from packyard.repo import Repository
+from packyard.repositories import LOCAL
+from packyard.tracking import latest_release
+
+START = "<!-- packyard:packages:start -->"
+END = "<!-- packyard:packages:end -->"
+#: The port ``invoke index`` serves the local index on by default, and so the one the
+#: table's install commands name for packages released to ``local``.
+LOCAL_INDEX_PORT = 8765
+PYPI_SIMPLE = "https://pypi.org/simple/"
+
+
+def local_index_url(port: int = LOCAL_INDEX_PORT) -> str:
+    """The simple index URL ``invoke index`` serves on ``port``."""
+    return f"http://127.0.0.1:{port}/simple/"
+
+
+def install_command(dist_name: str, index_url: str, deps_index_url: str) -> str:
+    """The pip command installing ``dist_name`` from ``index_url``, with dependencies from
+    ``deps_index_url`` when that is a different index.
+
+    >>> install_command("my-tool", "https://pypi.org/simple/", "https://pypi.org/simple")
+    'pip install my-tool'
+    >>> install_command("x", "http://127.0.0.1:8765/simple/", "https://pypi.org/simple").split()
+    ['pip', 'install', '--index-url', 'http://127.0.0.1:8765/simple/', '--extra-index-url', \
+'https://pypi.org/simple', 'x']
+    """
+    if index_url.rstrip("/") == PYPI_SIMPLE.rstrip("/"):
+        return f"pip install {dist_name}"
+    extra = (
+        f" --extra-index-url {deps_index_url}"
+        if deps_index_url.rstrip("/") != index_url.rstrip("/")
+        else ""
+    )
+    return f"pip install --index-url {index_url}{extra} {dist_name}"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def render_table(repo: Repository) -> str:
+    """The Markdown table of every package, sorted by name, ending with a newline.
+
+    Raises:
+        PackageError, ConfigError: a package or its tracking file cannot be read.
+    """
+    lines = [
+        "| package | version | summary | last release | install |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, package in sorted(repo.packages.items()):
+        release = latest_release(repo.config.state_dir, name)
+        relative = package.path.relative_to(repo.config.root).as_posix()
+        link = f"[`{package.dist_name}`]({relative}{'/' if package.form == 'folder' else ''})"
+        summary = _cell(repo.source(name).summary)
+        if release is None:
+            lines.append(f"| {link} | unreleased | {summary} | — | — |")
+            continue
+        index_url = (
+            local_index_url()
+            if release.get("repository") == LOCAL
+            else str(release.get("index_url", PYPI_SIMPLE))
+        )
+        command = install_command(package.dist_name, index_url, repo.config.index_url)
+        date = str(release.get("date", ""))[:10] or "—"
+        lines.append(f"| {link} | {release['version']} | {summary} | {date} | `{command}` |")
+    return "\n".join(lines) + "\n"
+
+
+def _markers(text: str, readme: Path) -> tuple[int, int]:
+    for marker in (START, END):
+        count = text.count(marker)
+        if count != 1:
+            raise ConfigError(
+                f"README.md must hold the marker {marker} exactly once (found {count})",
+                path=readme,
+                hint=f"add the two lines {START} and {END} where the package table goes",
+            )
+    start, end = text.index(START), text.index(END)
+    if end < start:
+        raise ConfigError(
+            f"{END} comes before {START}",
+            path=readme,
+            line=text[:end].count("\n") + 1,
+            hint="put the start marker first",
+        )
+    return start + len(START), end
+
+
+def updated_text(text: str, table: str, readme: Path) -> str:
+    """``text`` with the section between the markers replaced by ``table``.
+
+    Raises:
+        ConfigError: a marker is missing, repeated or out of order.
+    """
+    start, end = _markers(text, readme)
+    return text[:start] + "\n" + table + text[end:]
+
+
+def check_markers(readme: Path) -> None:
+    """Check, without writing, that ``readme`` can take the table.
+
+    Raises:
+        ConfigError: the file is missing or its markers are missing, repeated or out of
+            order.
+    """
+    _markers(_read(readme), readme)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the README: {exc.strerror}",
+            path=path,
+            hint=f"create it with the two lines {START} and {END} where the package table goes",
+        ) from None
+
+
+def update_readme(repo: Repository, *, readme: Path | None = None, check: bool = False) -> bool:
+    """Regenerate the package table of ``README.md``.
+
+    Args:
+        repo: the repository.
+        readme: the file; ``README.md`` at the repository root when None.
+        check: only compare, write nothing.
+
+    Returns:
+        Whether the file changed (or, with ``check``, would change).
+
+    Raises:
+        ConfigError: the file is missing or its markers are wrong (nothing is written).
+    """
+    path = readme or repo.config.root / "README.md"
+    text = _read(path)
+    new = updated_text(text, render_table(repo), path)
+    if new == text:
+        return False
+    if not check:
+        _write_atomic(path, new)
+    return True
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(temp, mode)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,626 @@
+"""Releasing packages: from ``packages/NAME`` to a verified upload, recorded in git.
+
+For each package, in order (each failure names its step):
+
+``plan``      the released versions (tracking file, git tags ``NAME-vX.Y.Z``), the commits
+              since the last release that reach the package, the next version and the notes
+``index``     the versions the target index already has (a version is never reused)
+then the test-install pipeline with that version (``assemble``, ``build``, ``check``
+(``twine check --strict``), ``venv``, ``install``, ``import``, ``cli``, ``tests``), then
+``upload``    ``twine upload`` of the sdist and wheel
+``verify``    the index lists both files, and ``NAME==X.Y.Z`` installs from it into a
+              fresh venv and imports
+``record``    the tracking file ``.packyard/releases/NAME.json``, the README table, the
+              commit ``release(NAME): vX.Y.Z`` (unless ``commit=False``) and the tag
+``push``      the commit and the tag (only with ``push=True``)
+
+Before the first package the run checks what holds for all of them: a git work tree
+without changes, a known repository, credentials. Nothing is tagged, recorded, written
+to the README or committed unless the upload succeeded and was verified. Packages are
+independent: one failing does not stop or undo the others. ``dry_run`` plans, asks the
+index, prints every step and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from packaging.version import Version
+
+from packyard import gitutil
+from packyard.errors import NothingToRelease, PackyardError, ReleaseError
+from packyard.index_query import folder_files, project_files
+from packyard.localindex import LocalIndex
+from packyard.publish import FileRecord, upload, upload_command, verify_install, verify_on_index
+from packyard.readme_table import check_markers, local_index_url, update_readme
+from packyard.repo import Repository
+from packyard.repositories import (
+    DEFAULT_REPOSITORY,
+    Credentials,
+    RepositoryConfig,
+    get_repository,
+    resolve_credentials,
+)
+from packyard.testinstall import test_install
+from packyard.tracking import record_release, released_versions, releases, tracking_file
+from packyard.versioning import (
+    Level,
+    bump_level,
+    changes_for,
+    next_version,
+    parse_version,
+    release_subject,
+)
+
+Progress = Callable[[str], None]
+Status = Literal["released", "planned", "nothing", "failed"]
+
+
+def tag_name(name: str, version: str) -> str:
+    """The git tag of a release: ``NAME-vX.Y.Z`` (NAME the import name)."""
+    return f"{name}-v{version}"
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """How to release.
+
+    Attributes:
+        repository: the repository name (``local``, ``pypi``, ``testpypi`` or one of
+            ``[tool.packyard.repositories]``).
+        bump: force this bump instead of what the commits say.
+        version: force this exact PEP 440 version.
+        dry_run: plan and print, change nothing.
+        commit: commit the tracking file and README (and tag that commit); False leaves
+            them changed in the work tree and tags ``HEAD``.
+        push: push the commit and tag to ``remote``.
+        remote: the git remote to push to.
+        pypirc: the ``.pypirc`` to read; ``~/.pypirc`` when None.
+        environ: where credentials are read from; ``os.environ`` when None.
+    """
+
+    repository: str = DEFAULT_REPOSITORY
+    bump: Level | None = None
+    version: str | None = None
+    dry_run: bool = False
+    commit: bool = True
+    push: bool = False
+    remote: str = "origin"
+    pypirc: Path | None = None
+    environ: Mapping[str, str] | None = None
+
+
+@dataclass
+class ReleasePlan:
+    """What a release of one package will be.
+
+    Attributes:
+        package: the import name.
+        dist_name: the distribution name.
+        previous: the latest released version, or None before the first release.
+        version: the version to release.
+        reason: why this version (``first release``, ``fix -> patch``, ``--bump minor``...).
+        since: the commit the notes start after (None: from the first commit).
+        notes: release-note entries ``{"kind", "description", "commit"}``.
+        commits: the SHA-1s of the commits that reach the package.
+    """
+
+    package: str
+    dist_name: str
+    previous: str | None
+    version: str
+    reason: str
+    since: str | None
+    notes: list[dict[str, str]]
+    commits: list[str]
+
+    @property
+    def tag(self) -> str:
+        """The tag this release gets."""
+        return tag_name(self.package, self.version)
+
+
+@dataclass
+class ReleaseResult:
+    """The outcome for one package.
+
+    Attributes:
+        package: the name asked for.
+        status: ``released``, ``planned`` (dry run), ``nothing`` (no change since the last
+            release) or ``failed``.
+        plan: the plan, once made.
+        error: why it failed (or why there is nothing to release).
+        record: the tracking-file record written.
+        steps: (step name, seconds) in order.
+        warnings: problems after the release was recorded (a failed push).
+    """
+
+    package: str
+    status: Status
+    plan: ReleasePlan | None = None
+    error: PackyardError | None = None
+    record: dict[str, Any] | None = None
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        """Total wall time of the steps, in seconds."""
+        return sum(s for _, s in self.steps)
+
+
+def known_versions(repo: Repository, name: str) -> list[Version]:
+    """The released versions of a package from its tracking file and its git tags,
+    sorted ascending.
+
+    Raises:
+        ConfigError: the tracking file is malformed.
+    """
+    found = set(released_versions(repo.config.state_dir, name))
+    prefix = f"{name}-v"
+    for tag in gitutil.tags(repo.config.root, f"{prefix}*"):
+        try:
+            found.add(Version(tag[len(prefix) :]))
+        except ValueError:
+            continue
+    return sorted(found)
+
+
+def _last_release_commit(repo: Repository, name: str, version: Version) -> str | None:
+    root = repo.config.root
+    commit = gitutil.resolve(root, f"refs/tags/{tag_name(name, str(version))}")
+    if commit:
+        return commit
+    for record in releases(repo.config.state_dir, name):
+        if Version(str(record["version"])) == version and record.get("commit"):
+            return gitutil.resolve(root, str(record["commit"]))
+    return None
+
+
+def _touches(package_paths: Sequence[str], files: Sequence[str]) -> bool:
+    for path in files:
+        for owned in package_paths:
+            if path == owned or path.startswith(owned.rstrip("/") + "/"):
+                return True
+    return False
+
+
+def _package_paths(repo: Repository, name: str) -> list[str]:
+    """The package's files, as paths relative to the top of the git work tree."""
+    top = gitutil.toplevel(repo.config.root)
+    package = repo.package(name)
+    paths = [package.path, *package.test_paths]
+    return [Path(os.path.relpath(p.resolve(), top)).as_posix() for p in paths]
+
+
+def plan_release(
+    repo: Repository, name: str, *, bump: Level | None = None, version: str | None = None
+) -> ReleasePlan:
+    """Decide the next version of a package and its release notes.
+
+    Args:
+        repo: the repository (in a git work tree).
+        name: the package (import or distribution name).
+        bump: force this bump.
+        version: force this exact version (must be newer than every release).
+
+    Raises:
+        NothingToRelease: no commit reached the package since its last release.
+        ReleaseError: a forced version is invalid or not newer than the latest release.
+        PackageError: no such package.
+    """
+    package = repo.package(name)
+    versions = known_versions(repo, package.name)
+    latest = versions[-1] if versions else None
+    since = _last_release_commit(repo, package.name, latest) if latest else None
+    if latest is not None and since is None:
+        raise ReleaseError(
+            f"{package.name} {latest} is recorded as released but neither its tag "
+            f"{tag_name(package.name, str(latest))} nor its recorded commit is in this "
+            "repository",
+            path=tracking_file(repo.config.state_dir, package.name),
+            hint="fetch the tags (git fetch --tags) or the history the release was made from",
+        )
+    owned = _package_paths(repo, package.name)
+    changes = []
+    commits = []
+    for commit in gitutil.commits(repo.config.root, since):
+        found = changes_for(
+            commit.message,
+            package.name,
+            touches_files=_touches(owned, commit.files),
+            commit=commit.sha,
+        )
+        if found:
+            commits.append(commit.sha)
+            changes.extend(found)
+    if not changes:
+        since_text = f"its last release {latest}" if latest else "the first commit"
+        raise NothingToRelease(
+            f"nothing to release for {package.name}: no commit since {since_text} changes "
+            "its files or names it",
+            hint="commit a change first (e.g. 'fix(NAME): ...'), then release",
+        )
+    level = bump_level(changes)
+    assert level is not None
+    if version is not None:
+        chosen = str(parse_version(version, what="--version"))
+        reason = "--version"
+        if latest is not None and Version(chosen) <= latest:
+            raise ReleaseError(
+                f"--version {chosen} is not newer than the latest release {latest} of "
+                f"{package.name}",
+                hint=f"use a version above {latest}, e.g. {next_version(latest, 'patch')}",
+            )
+    elif latest is None:
+        chosen = str(parse_version(repo.config.first_version, what="first-version"))
+        reason = "first release"
+    else:
+        chosen = next_version(latest, bump or level)
+        reason = f"--bump {bump}" if bump else f"commits say {level}"
+    return ReleasePlan(
+        package=package.name,
+        dist_name=package.dist_name,
+        previous=str(latest) if latest else None,
+        version=chosen,
+        reason=reason,
+        since=since,
+        notes=[c.note() for c in changes],
+        commits=commits,
+    )
+
+
+class _Steps:
+    def __init__(self, result: ReleaseResult, progress: Progress) -> None:
+        self.result = result
+        self.progress = progress
+
+    @contextmanager
+    def step(self, name: str, message: str) -> Iterator[None]:
+        self.progress(f"[{name}] {message}")
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.result.steps.append((name, time.perf_counter() - start))
+
+
+def _index_files(target: RepositoryConfig, repo: Repository, dist_name: str, auth: Any) -> list:
+    if target.index_url is None:  # local, not started (dry run): read its folder
+        return folder_files(repo.config.state_dir / "index", dist_name)
+    return project_files(target.index_url, dist_name, auth=auth)
+
+
+def release_package(
+    repo: Repository,
+    name: str,
+    options: ReleaseOptions,
+    *,
+    target: RepositoryConfig,
+    credentials: Credentials,
+    progress: Progress = print,
+) -> ReleaseResult:
+    """Release one package (the preconditions of :func:`release` are already checked).
+
+    Args:
+        repo: the repository.
+        name: the package.
+        options: the options.
+        target: the repository to upload to, with its URLs set (``local`` started).
+        credentials: for the upload.
+        progress: called with one line per step.
+
+    Returns:
+        The result: ``released``, ``planned`` (dry run), ``nothing`` (with the
+        :class:`~packyard.errors.NothingToRelease` as ``error``) or ``failed`` (with the
+        :class:`~packyard.errors.PackyardError` that stopped it, and the steps done until
+        then; nothing was recorded).
+    """
+    result = ReleaseResult(package=name, status="failed")
+    try:
+        _release_one(repo, name, options, target, credentials, progress, result)
+    except NothingToRelease as exc:
+        result.status, result.error = "nothing", exc
+        progress(exc.message)
+    except PackyardError as exc:
+        result.status, result.error = "failed", exc
+        progress(f"FAILED {name}: {exc.message}")
+    return result
+
+
+def _release_one(
+    repo: Repository,
+    name: str,
+    options: ReleaseOptions,
+    target: RepositoryConfig,
+    credentials: Credentials,
+    progress: Progress,
+    result: ReleaseResult,
+) -> None:
+    steps = _Steps(result, progress)
+    auth = credentials.as_basic_auth() if target.needs_credentials else None
+    with steps.step("plan", f"{name}: versions, commits and notes"):
+        plan = plan_release(repo, name, bump=options.bump, version=options.version)
+    result.plan = plan
+    result.package = plan.package
+    progress(
+        f"  {plan.dist_name} {plan.previous or '(unreleased)'} -> {plan.version} "
+        f"({plan.reason}; {len(plan.commits)} commit(s))"
+    )
+    for note in plan.notes:
+        progress(f"    {note['kind']}: {note['description']}")
+    where = target.index_url or f"{repo.config.state_dir / 'index'} (local, not started)"
+    with steps.step("index", f"versions of {plan.dist_name} on {where}"):
+        files = _index_files(target, repo, plan.dist_name, auth)
+    on_index = sorted({f.version for f in files if f.version})
+    if Version(plan.version) in on_index:
+        names = ", ".join(f.filename for f in files if f.version == Version(plan.version))
+        raise ReleaseError(
+            f"{plan.dist_name} {plan.version} is already on the index {where} ({names})",
+            hint=f"a version is never reused; the index has {', '.join(map(str, on_index))}: "
+            f"pass --version with a newer one, or restore the tracking file and tags of "
+            "the releases it holds",
+        )
+    if on_index and on_index[-1] > Version(plan.version):
+        progress(f"  warning: the index has a newer {plan.dist_name} {on_index[-1]}")
+    check_markers(repo.config.root / "README.md")
+    if gitutil.resolve(repo.config.root, f"refs/tags/{plan.tag}"):
+        raise ReleaseError(f"the tag {plan.tag} exists already", hint=f"git tag -d {plan.tag}")
+
+    if options.dry_run:
+        _print_dry_run(repo, plan, options, target, progress)
+        result.status = "planned"
+        return
+
+    date = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    repo.pending_releases[plan.package] = {
+        "version": plan.version,
+        "date": date,
+        "notes": plan.notes,
+    }
+    try:
+        report = test_install(repo, plan.package, version=plan.version, progress=progress)
+    finally:
+        repo.pending_releases.pop(plan.package, None)
+    result.steps.extend(report.steps)
+    assert report.artifacts is not None
+    artifacts = report.artifacts.files
+    records = [FileRecord.of(path) for path in artifacts]
+    source_commit = gitutil.head(repo.config.root)
+
+    with steps.step("upload", f"twine upload to {target.url}"):
+        upload(target, credentials, artifacts)
+    with steps.step("verify", f"pip install {plan.dist_name}=={plan.version} from the index"):
+        verify_on_index(target, plan.dist_name, records, auth=auth)
+        verify_install(
+            target,
+            plan.dist_name,
+            plan.package,
+            plan.version,
+            deps_index_url=repo.config.index_url,
+            credentials=credentials,
+        )
+    record = {
+        "version": plan.version,
+        "date": date,
+        "commit": source_commit,
+        "tag": plan.tag,
+        "repository": target.name,
+        # The local index runs on a free port during the release; record where
+        # `invoke index` serves it.
+        "index_url": local_index_url() if target.is_local else target.index_url,
+        "files": [r.to_json() for r in records],
+        "notes": plan.notes,
+    }
+    with steps.step("record", f"tracking file, README table, commit and tag {plan.tag}"):
+        _record(repo, plan, record, options)
+    result.record = record
+    result.status = "released"
+    if options.push:
+        try:
+            with steps.step("push", f"commit and {plan.tag} to {options.remote}"):
+                gitutil.push(repo.config.root, options.remote, plan.tag, branch=options.commit)
+        except PackyardError as exc:
+            result.warnings.append(f"released, but the push failed: {exc.render()}")
+    progress(
+        f"released {plan.dist_name} {plan.version} to {target.name}: "
+        + ", ".join(f"{n} {s:.1f}s" for n, s in result.steps)
+    )
+
+
+def _record(
+    repo: Repository, plan: ReleasePlan, record: dict[str, Any], options: ReleaseOptions
+) -> None:
+    root = repo.config.root
+    try:
+        path = record_release(repo.config.state_dir, plan.package, record)
+        readme = root / "README.md"
+        update_readme(repo, readme=readme)
+        if options.commit:
+            gitutil.commit_paths(root, [path, readme], release_subject(plan.package, plan.version))
+        gitutil.create_tag(root, plan.tag, f"{plan.dist_name} {plan.version}")
+    except PackyardError as exc:
+        raise ReleaseError(
+            f"{plan.dist_name} {plan.version} is uploaded and verified, but recording it "
+            f"failed: {exc.message}",
+            hint="finish by hand: the tracking file and README may be written; commit them "
+            f"and run git tag -a {plan.tag} -m '{plan.dist_name} {plan.version}'",
+        ) from exc
+
+
+def _print_dry_run(
+    repo: Repository,
+    plan: ReleasePlan,
+    options: ReleaseOptions,
+    target: RepositoryConfig,
+    progress: Progress,
+) -> None:
+    build = repo.config.build_dir / plan.package
+    dist = repo.config.dist_dir / plan.package
+    url = target.url or "http://127.0.0.1:PORT/"
+    command = upload_command(target.with_urls(url, target.index_url or url), [dist / "*"])
+    lines = [
+        f"would assemble {build} and build {dist} at version {plan.version}",
+        "would run twine check --strict and the test-install in a fresh venv",
+        *(["would start the local index on a free port"] if target.url is None else []),
+        "would upload: python " + " ".join(command[1:]) + "  (credentials in its environment)",
+        f"would install {plan.dist_name}=={plan.version} from the index into a fresh venv",
+        f"would write {tracking_file(repo.config.state_dir, plan.package)} and the README table",
+    ]
+    if options.commit:
+        lines.append(f"would commit '{release_subject(plan.package, plan.version)}'")
+    lines.append(f"would tag {plan.tag}")
+    if options.push:
+        lines.append(
+            f"would push the {'commit and ' if options.commit else ''}tag to {options.remote}"
+        )
+    for line in lines:
+        progress(f"  dry run: {line}")
+
+
+def check_work_tree(repo: Repository) -> None:
+    """Check that the repository is a git work tree with a commit and no changes.
+
+    Raises:
+        ReleaseError: not a git repository, no commit yet, or uncommitted changes (the
+            message lists some).
+    """
+    root = repo.config.root
+    gitutil.toplevel(root)
+    gitutil.head(root)
+    dirty = gitutil.dirty_paths(root)
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        raise ReleaseError(
+            f"the work tree has uncommitted changes: {shown}",
+            path=root,
+            hint="a release must be built from a commit: commit or stash them first "
+            "(build/, dist/ and .packyard/index/ should be in .gitignore)",
+        )
+
+
+def split_names(names: Sequence[str]) -> list[str]:
+    """Package names from arguments that may each hold several, separated by commas or
+    spaces (``"a,b c"`` -> ``["a", "b", "c"]``), without duplicates, in order."""
+    found: list[str] = []
+    for argument in names:
+        for name in argument.replace(",", " ").split():
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def release(
+    repo: Repository,
+    names: Sequence[str],
+    options: ReleaseOptions | None = None,
+    *,
+    progress: Progress = print,
+) -> list[ReleaseResult]:
+    """Release several packages, each independently.
+
+    Args:
+        repo: the repository.
+        names: the packages (import or distribution names).
+        options: how; the defaults (repository ``local``) when None.
+        progress: called with one line per step.
+
+    Returns:
+        One result per package, in order; a failure is a result with ``status="failed"``
+        and its error, and does not stop the others.
+
+    Raises:
+        ReleaseError: what stops every package: not a git repository, uncommitted
+            changes, an unknown repository, missing credentials, no package named.
+        ConfigError: a malformed ``[tool.packyard.repositories]`` table or ``.pypirc``.
+        CommandFailed: the local index did not start.
+    """
+    options = options or ReleaseOptions()
+    wanted = split_names(names)
+    if not wanted:
+        raise ReleaseError("no package named", hint="invoke release NAME [NAME...]")
+    check_work_tree(repo)
+    target = get_repository(repo.config, options.repository, pypirc=options.pypirc)
+    credentials = resolve_credentials(target, options.environ)
+    results = []
+    with _started(repo, target, options, progress) as live:
+        for name in wanted:
+            results.append(
+                release_package(
+                    repo, name, options, target=live, credentials=credentials, progress=progress
+                )
+            )
+    return results
+
+
+@contextmanager
+def _started(
+    repo: Repository, target: RepositoryConfig, options: ReleaseOptions, progress: Progress
+) -> Iterator[RepositoryConfig]:
+    if not target.is_local or options.dry_run:
+        yield target
+        return
+    with LocalIndex(repo.config.state_dir / "index") as index:
+        progress(f"[index] local index on {index.url} (pid {index.pid})")
+        yield target.with_urls(index.url, index.simple_url)
+
+
+def summary(results: Sequence[ReleaseResult]) -> str:
+    """A plain-text summary: one line per package, failures with their reason."""
+    lines = []
+    for r in results:
+        version = r.plan.version if r.plan else ""
+        if r.status == "released":
+            line = f"released  {r.package} {version} ({r.seconds:.1f}s)"
+        elif r.status == "planned":
+            line = f"planned   {r.package} {version} (dry run: nothing changed)"
+        elif r.status == "nothing":
+            line = f"unchanged {r.package}: nothing to release"
+        else:
+            reason = r.error.message if r.error else "unknown error"
+            step = getattr(r.error, "step", None)
+            line = f"FAILED    {r.package}" + (f" at {step}" if step else "") + f": {reason}"
+        lines.append(line)
+        lines.extend(f"  warning: {w}" for w in r.warnings)
+    return "\n".join(lines)
+
+
+def serve_local_index(repo: Repository, *, port: int | None, progress: Progress = print) -> None:
+    """Serve the local repository (``.packyard/index/``) in the foreground until
+    interrupted (Ctrl-C or SIGTERM), then stop the server by its PID.
+
+    Args:
+        repo: the repository.
+        port: the TCP port on 127.0.0.1; a free one when None or 0.
+        progress: receives the URL and the pip command that installs from it.
+
+    Raises:
+        CommandFailed: the server did not start (the port is taken...) or exited.
+    """
+    from packyard.readme_table import install_command
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    folder = repo.config.state_dir / "index"
+    previous = signal.signal(signal.SIGTERM, interrupt)  # stop the server on SIGTERM too
+    try:
+        with LocalIndex(folder, port=port or None) as index:
+            progress(f"serving {folder} at {index.simple_url} (pid {index.pid}); Ctrl-C stops it")
+            progress(install_command("NAME", index.simple_url, repo.config.index_url))
+            assert index.process is not None
+            try:
+                status = index.process.wait()
+            except KeyboardInterrupt:
+                return
+            raise ReleaseError(f"the local index exited with status {status}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
