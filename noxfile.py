@@ -6,6 +6,8 @@ Thin wiring only; the work is done by the ``packyard`` library (tooling/packyard
     nox -s test_install-NAME        assemble, build, check, install in a fresh venv, test
     nox -s requirements-NAME        inferred requirements, resolved and pinned (pip-compile)
     nox -t test_install             every package's test-install
+    nox -s docs-NAME [-- --execute] the package's documentation site in site/NAME/
+    nox -s docs [-- --execute]      every package's site and the repository's, in site/
     nox -s tests                    packyard's own test suite
     nox -s lint                     ruff over the repository
 """
@@ -32,6 +34,17 @@ for _name in sessions.package_names(ROOT):
     def _requirements(session: nox.Session, name: str = _name) -> None:
         """Inferred requirements, resolved and pinned with pip-compile."""
         sessions.requirements(session, ROOT, name)
+
+    @nox.session(name=f"docs-{_name}", python=False, tags=["docs"])
+    def _docs(session: nox.Session, name: str = _name) -> None:
+        """The package's documentation site in site/NAME/ (-- --execute runs notebooks)."""
+        sessions.docs_package(session, ROOT, name)
+
+
+@nox.session(python=False)
+def docs(session: nox.Session) -> None:
+    """Every package's site, then the repository's site in site/ linking them all."""
+    sessions.docs(session, ROOT)
 
 
 @nox.session

@@ -23,9 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 WHEELHOUSE = Path(os.environ.get("PACKYARD_TEST_WHEELHOUSE", ROOT / ".packyard" / "wheelhouse"))
 
 
+def _wheelhouse_incomplete(folder: Path) -> bool:
+    """Whether a distribution listed in tests/wheelhouse.txt has no wheel in ``folder``."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    have = {canonicalize_name(p.name.split("-")[0]) for p in folder.glob("*.whl")}
+    listed = (ROOT / "tests" / "wheelhouse.txt").read_text(encoding="utf-8").splitlines()
+    wanted = [line.split("#")[0].strip() for line in listed]
+    return any(canonicalize_name(Requirement(w).name) not in have for w in wanted if w)
+
+
 def ensure_wheelhouse(folder: Path = WHEELHOUSE) -> Path:
-    """Download the test wheelhouse once (an install step; .ci/run does it up front)."""
-    if not any(folder.glob("pytest-*.whl")):
+    """Download the test wheelhouse once (an install step; .ci/run does it up front), and
+    again when tests/wheelhouse.txt lists a distribution it lacks."""
+    if _wheelhouse_incomplete(folder):
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
