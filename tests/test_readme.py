@@ -28,8 +28,7 @@ def test_readme_gives_two_commands_and_ci_runs_the_test_one() -> None:
 
 def test_readme_main_command_names_a_real_package() -> None:
     main = _first_screen_commands()[0]
-    match = re.search(r"test_install-(\w+)", main)
-    if match:
-        assert (ROOT / "packages" / match.group(1)).exists() or (
-            ROOT / "packages" / f"{match.group(1)}.py"
-        ).exists()
+    match = re.search(r"(?:test_install-|invoke release )(\w+)", main)
+    assert match, "the main command releases or test-installs a named package"
+    name = match.group(1)
+    assert (ROOT / "packages" / name).is_dir() or (ROOT / "packages" / f"{name}.py").is_file()

@@ -9,6 +9,7 @@ tests start, stop or pre-fill to inject failures.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -365,6 +366,27 @@ def test_what_stops_a_release_before_anything_is_built(
     with pytest.raises(ReleaseError, match="unknown repository 'tset'") as info:
         run_release(root, ["adder"], repository="tset")
     assert "did you mean 'test'" in (info.value.hint or "")
+
+    home = root.parent / "no-identity-home"
+    home.mkdir(exist_ok=True)
+    saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL")}
+    email = git(root, "config", "--local", "--get", "user.email").strip()
+    name = git(root, "config", "--local", "--get", "user.name").strip()
+    git(root, "config", "--local", "--unset", "user.email")
+    git(root, "config", "--local", "--unset", "user.name")
+    os.environ.update(HOME=str(home), XDG_CONFIG_HOME=str(home), GIT_CONFIG_GLOBAL=os.devnull)
+    try:
+        with pytest.raises(ReleaseError, match="no user name and e-mail") as info:
+            run_release(root, ["adder"])
+        assert "git config user.email" in (info.value.hint or "")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        git(root, "config", "--local", "user.email", email)
+        git(root, "config", "--local", "user.name", name)
 
     results, _ = run_release(root, ["nosuch"])
     assert isinstance(results[0].error, PackageError)

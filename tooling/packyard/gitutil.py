@@ -52,6 +52,24 @@ def toplevel(cwd: Path) -> Path:
     return Path(out.strip()).resolve()
 
 
+def check_identity(cwd: Path) -> None:
+    """Check that git can make commits and annotated tags here (a user name and e-mail).
+
+    Raises:
+        ReleaseError: git has no identity; the hint gives the commands that set one.
+    """
+    try:
+        git(cwd, "var", "GIT_COMMITTER_IDENT")
+        git(cwd, "var", "GIT_AUTHOR_IDENT")
+    except CommandFailed:
+        raise ReleaseError(
+            "git has no user name and e-mail to record the release commit and tag with",
+            path=cwd,
+            hint='git config user.name "Your Name" && git config user.email you@example.com '
+            "(add --global for every repository)",
+        ) from None
+
+
 def dirty_paths(cwd: Path) -> list[str]:
     """The paths ``git status`` reports: modified, staged, deleted or untracked (ignored
     files excluded), relative to the top of the work tree, sorted."""

@@ -539,7 +539,8 @@ def release(
 
     Raises:
         ReleaseError: what stops every package: not a git repository, uncommitted
-            changes, an unknown repository, missing credentials, no package named.
+            changes, no git identity, an unknown repository, missing credentials, no
+            package named.
         ConfigError: a malformed ``[tool.packyard.repositories]`` table or ``.pypirc``.
         CommandFailed: the local index did not start.
     """
@@ -548,6 +549,8 @@ def release(
     if not wanted:
         raise ReleaseError("no package named", hint="invoke release NAME [NAME...]")
     check_work_tree(repo)
+    if not options.dry_run:
+        gitutil.check_identity(repo.config.root)
     target = get_repository(repo.config, options.repository, pypirc=options.pypirc)
     credentials = resolve_credentials(target, options.environ)
     results = []
