@@ -3,6 +3,19 @@
 
     invoke list [--json]            every package with its version, form and summary
     invoke build NAME               assemble, build and check one package
+    invoke release NAME [--repository R] [--bump patch|minor|major] [--version X.Y.Z]
+                   [--dry-run] [--no-commit] [--push]
+                                    release packages (NAME may be "a,b,c") to an index
+    invoke readme [--check]         regenerate the README's package table
+    invoke index [--port PORT]      serve the local index (.packyard/index/) until Ctrl-C
+    invoke changed --base REF [--head REF] [--json] [--release]
+                                    packages changed since REF, and their dependents
+    invoke ci --base REF [--release]
+                                    the CI steps for those packages, locally, in sequence
+    invoke push-release [--branch B]
+                                    push release commits and tags, rebasing and retrying
+    invoke docs-publish [-n NAME ...] [--remote origin] [--branch gh-pages] [--dry-run]
+                   [--build]        commit built sites to gh-pages, keeping other folders
 """
 
 from __future__ import annotations
@@ -28,3 +41,165 @@ def list_(c: Context, json: bool = False) -> None:
 def build(c: Context, name: str) -> None:
     """Assemble, build and check one package's sdist and wheel."""
     _run("build", name)
+
+
+@task(
+    help={
+        "name": 'the package, or several: "a,b,c"',
+        "repository": "local (default), pypi, testpypi or [tool.packyard.repositories.R]",
+        "bump": "force patch, minor or major",
+        "version": "force this exact version",
+        "dry_run": "print what would happen, change nothing",
+        "no_commit": "record and tag, but do not commit",
+        "push": "push the release commit and tag",
+    }
+)
+def release(
+    c: Context,
+    name: str,
+    repository: str = "local",
+    bump: str = "",
+    version: str = "",
+    dry_run: bool = False,
+    no_commit: bool = False,
+    push: bool = False,
+) -> None:
+    """Version, build, test, upload, verify and record packages."""
+    argv = ["release", name, "--repository", repository]
+    argv += ["--bump", bump] if bump else []
+    argv += ["--version", version] if version else []
+    argv += [
+        flag
+        for flag, on in (("--dry-run", dry_run), ("--no-commit", no_commit), ("--push", push))
+        if on
+    ]
+    _run(*argv)
+
+
+@task(help={"check": "exit 1 if the table is out of date, write nothing"})
+def readme(c: Context, check: bool = False) -> None:
+    """Regenerate the package table between the README's marker comments."""
+    _run("readme", *(["--check"] if check else []))
+
+
+@task(help={"port": "TCP port on 127.0.0.1 (0: a free one)"})
+def index(c: Context, port: int = 8765) -> None:
+    """Serve .packyard/index/ in the foreground and print the pip command."""
+    _run("index", "--port", str(port))
+
+
+@task(
+    help={
+        "base": "compare from this git ref (the merge base with it)",
+        "head": "to this ref (default HEAD)",
+        "json": "print a JSON array, for a CI matrix",
+        "release": "the packages to release (own files changed), not to test",
+        "packages": "skip detection, take these ('a b' or 'a,b')",
+        "max_jobs": "group the packages into at most N jobs (0: one job each)",
+        "azure_matrix": "print an Azure Pipelines strategy.matrix object",
+        "gitlab_child": "write a GitLab child pipeline to this file",
+    }
+)
+def changed(
+    c: Context,
+    base: str = "",
+    head: str = "HEAD",
+    json: bool = False,
+    release: bool = False,
+    packages: str = "",
+    max_jobs: int = 0,
+    azure_matrix: bool = False,
+    gitlab_child: str = "",
+) -> None:
+    """Print the packages changed between two refs, plus those that import them."""
+    argv = ["changed", "--head", head, "--max-jobs", str(max_jobs)]
+    argv += ["--base", base] if base else []
+    argv += ["--packages", packages] if packages else []
+    argv += ["--gitlab-child", gitlab_child] if gitlab_child else []
+    argv += [
+        flag
+        for flag, on in (("--json", json), ("--release", release), ("--azure-matrix", azure_matrix))
+        if on
+    ]
+    _run(*argv)
+
+
+@task(
+    help={
+        "base": "compare from this git ref",
+        "head": "to this ref (default HEAD)",
+        "release": "also release the changed packages and regenerate the README table",
+        "repository": "where releases go (default: local)",
+    }
+)
+def ci(
+    c: Context, base: str, head: str = "HEAD", release: bool = False, repository: str = "local"
+) -> None:
+    """Run what CI runs for a change (test-installs, optionally releases), in sequence."""
+    _run(
+        "ci",
+        "--base",
+        base,
+        "--head",
+        head,
+        "--repository",
+        repository,
+        *(["--release"] if release else []),
+    )
+
+
+@task(
+    name="push-release",
+    help={
+        "remote": "the git remote (default origin)",
+        "branch": "the remote branch (default: the checked-out one)",
+        "attempts": "pushes to try before giving up (default 5)",
+    },
+)
+def push_release(c: Context, remote: str = "origin", branch: str = "", attempts: int = 5) -> None:
+    """Push release commits and tags; rebase and retry when another job pushed first."""
+    _run(
+        "push-release",
+        "--remote",
+        remote,
+        "--attempts",
+        str(attempts),
+        *(["--branch", branch] if branch else []),
+    )
+
+
+@task(
+    name="docs-publish",
+    iterable=["name"],
+    help={
+        "name": "a package whose site/NAME/ to publish (repeat, or 'a,b'); default: all of site/",
+        "remote": "the git remote, name or URL (default origin)",
+        "branch": "the branch (default gh-pages)",
+        "dry_run": "show what would change, commit and push nothing",
+        "build": "build the sites first (nox -s docs-NAME / nox -s docs)",
+        "execute": "with --build: run the notebooks",
+    },
+)
+def docs_publish(
+    c: Context,
+    name: list[str],
+    remote: str = "origin",
+    branch: str = "gh-pages",
+    dry_run: bool = False,
+    build: bool = False,
+    execute: bool = False,
+) -> None:
+    """Commit the built sites to the gh-pages branch, keeping the other packages' folders."""
+    _run(
+        "docs-publish",
+        *name,
+        "--remote",
+        remote,
+        "--branch",
+        branch,
+        *[
+            flag
+            for flag, on in (("--dry-run", dry_run), ("--build", build), ("--execute", execute))
+            if on
+        ],
+    )

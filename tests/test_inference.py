@@ -180,3 +180,12 @@ def test_requirements_command_on_an_example(package: str) -> None:
     assert run.returncode == 0, run.stderr
     expected = {"confstack": ["PyYAML>=6"], "tripcost": ["unitconv"], "unitconv": []}[package]
     assert run.stdout.splitlines() == expected
+
+
+def test_import_that_cannot_name_a_distribution_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    source = tmp_path / "legacy.py"
+    source.write_text("import __builtin__\nimport _winreg\nimport yaml\n")
+    result = infer([source], local_modules={"legacy"}, import_map=ImportMap())
+    assert [r.distribution for r in result.requirements] == ["PyYAML"]
+    assert len(result.warnings) == 2
+    assert all("cannot name a distribution" in w for w in result.warnings)

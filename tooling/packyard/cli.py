@@ -7,6 +7,17 @@ Commands::
     packyard build NAME
     packyard lock NAME
     packyard list [--json]
+    packyard release NAME... [--repository R] [--bump L | --version V] [--dry-run]
+                             [--no-commit] [--push] [--remote REMOTE]
+    packyard readme [--check]
+    packyard index [--port PORT]
+    packyard changed (--base REF [--head REF] [--release] | --packages NAMES) [--json]
+                     [--max-jobs N] [--azure-matrix] [--gitlab-child FILE]
+    packyard ci --base REF [--head REF] [--release] [--repository R]
+    packyard push-release [--remote R] [--branch B] [--attempts N]
+    packyard with-trusted-publishing [--repository R] -- COMMAND...
+    packyard docs [NAME...] [--execute]
+    packyard docs-publish [NAME...] [--remote R] [--branch B] [--dry-run] [--build]
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +124,236 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from packyard.release import ReleaseOptions, release, summary
+
+    options = ReleaseOptions(
+        repository=args.repository,
+        bump=args.bump,
+        version=args.version,
+        dry_run=args.dry_run,
+        commit=not args.no_commit,
+        push=args.push,
+        remote=args.remote,
+    )
+    results = release(_open_repo(), args.names, options, progress=print)
+    print(summary(results))
+    failed = [r for r in results if r.status == "failed" or r.warnings]
+    for result in failed:
+        if result.error is not None:
+            print(f"error: {result.package}: {result.error.render()}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _readme(args: argparse.Namespace) -> int:
+    from packyard.readme_table import update_readme
+
+    changed = update_readme(_open_repo(), check=args.check)
+    if args.check:
+        print("README.md package table is out of date" if changed else "README.md is up to date")
+        return 1 if changed else 0
+    print("README.md package table updated" if changed else "README.md package table unchanged")
+    return 0
+
+
+def _index(args: argparse.Namespace) -> int:
+    from packyard.release import serve_local_index
+
+    serve_local_index(_open_repo(), port=args.port, progress=print)
+    return 0
+
+
+def _changed(args: argparse.Namespace) -> int:
+    from packyard import pipelines
+    from packyard.changes import detect_changes, select_packages
+
+    repo = _open_repo()
+    if args.packages:
+        names = select_packages(repo, args.packages.replace(",", " ").split())
+    elif args.base:
+        changes = detect_changes(repo, args.base, args.head)
+        print(changes.summary(), file=sys.stderr)
+        names = changes.select(release=args.release)
+    else:
+        raise PackyardError(
+            "give --base REF (or --packages NAMES)", hint="invoke changed --base main"
+        )
+    groups = pipelines.matrix_groups(names, args.max_jobs)
+    if args.gitlab_child:
+        pipeline = pipelines.gitlab_child_pipeline(groups, release=args.release)
+        pipelines.write_pipeline(Path(args.gitlab_child), pipeline)
+        print(f"wrote {args.gitlab_child}: {len(groups)} job(s)", file=sys.stderr)
+    if args.azure_matrix:
+        print(json.dumps(pipelines.azure_matrix(groups), separators=(",", ":")))
+    elif args.json:
+        print(json.dumps(groups, separators=(",", ":")))
+    elif not args.gitlab_child:
+        for group in groups:
+            print(group)
+    return 0
+
+
+def _ci(args: argparse.Namespace) -> int:
+    from packyard.changes import detect_changes
+    from packyard.pipelines import ci_steps, run_ci
+
+    repo = _open_repo()
+    changes = detect_changes(repo, args.base, args.head)
+    print(changes.summary())
+    steps = ci_steps(changes, release=args.release, repository=args.repository)
+    outcomes = run_ci(repo.config.root, steps, progress=print)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        assert outcome.error is not None
+        print(f"error: {outcome.step.name}: {outcome.error.render()}", file=sys.stderr)
+    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} steps passed")
+    return 1 if failed else 0
+
+
+def _push_release(args: argparse.Namespace) -> int:
+    from packyard.pushing import push_release
+
+    report = push_release(
+        _open_repo().config.root,
+        remote=args.remote,
+        branch=args.branch,
+        attempts=args.attempts,
+        progress=print,
+    )
+    print(
+        f"pushed {report.commits} commit(s) and {', '.join(report.tags) or 'no tag'} to "
+        f"{args.remote}/{report.branch} in {report.attempts} attempt(s)"
+    )
+    return 0
+
+
+def _with_trusted_publishing(args: argparse.Namespace) -> int:
+    import os
+
+    from packyard.oidc import mint_upload_token
+    from packyard.repositories import get_repository
+
+    command = args.command_line[1:] if args.command_line[:1] == ["--"] else args.command_line
+    if not command:
+        raise PackyardError(
+            "no command to run", hint="packyard with-trusted-publishing -- invoke release NAME"
+        )
+    target = get_repository(_open_repo().config, args.repository)
+    if target.url is None or target.password_env is None:
+        raise PackyardError(
+            f"repository {target.name!r} cannot take a trusted-publishing token: it has "
+            + ("no upload URL" if target.url is None else "no password-env"),
+            hint="use pypi or testpypi, or give the repository url and password-env",
+        )
+    token = mint_upload_token(target.url)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The token goes to the command's environment only (never its command line).
+    os.execvpe(command[0], command, {**os.environ, target.password_env: token})
+    return 0  # pragma: no cover - execvpe does not return
+
+
+def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
+    changed = commands.add_parser(
+        "changed", help="the packages changed between two git refs, and their dependents"
+    )
+    changed.add_argument("--base", help="compare from this ref (branch, tag, commit)")
+    changed.add_argument("--head", default="HEAD", help="to this ref (default: %(default)s)")
+    changed.add_argument("--json", action="store_true", help="print a JSON array (a CI matrix)")
+    changed.add_argument(
+        "--release", action="store_true", help="the packages to release, not to test"
+    )
+    changed.add_argument("--packages", help="skip detection: these packages ('a b' or 'a,b')")
+    changed.add_argument(
+        "--max-jobs", type=int, default=0, help="group packages into at most N jobs"
+    )
+    changed.add_argument(
+        "--azure-matrix", action="store_true", help="print an Azure Pipelines matrix object"
+    )
+    changed.add_argument("--gitlab-child", metavar="FILE", help="write a GitLab child pipeline")
+    changed.set_defaults(func=_changed)
+
+    ci = commands.add_parser("ci", help="run the CI steps for a change, locally, in sequence")
+    ci.add_argument("--base", required=True, help="compare from this ref")
+    ci.add_argument("--head", default="HEAD", help="to this ref (default: %(default)s)")
+    ci.add_argument("--release", action="store_true", help="also release and update the README")
+    ci.add_argument("--repository", default="local", help="where releases go (default: local)")
+    ci.set_defaults(func=_ci)
+
+    push = commands.add_parser(
+        "push-release", help="push release commits and tags, rebasing and retrying"
+    )
+    push.add_argument("--remote", default="origin", help="default: %(default)s")
+    push.add_argument("--branch", help="the remote branch (default: the checked-out one)")
+    push.add_argument("--attempts", type=int, default=5, help="default: %(default)s")
+    push.set_defaults(func=_push_release)
+
+    trusted = commands.add_parser(
+        "with-trusted-publishing",
+        help="run a command with an upload token minted by trusted publishing (OIDC)",
+    )
+    trusted.add_argument("--repository", default="pypi", help="default: %(default)s")
+    trusted.add_argument(
+        "command_line", nargs=argparse.REMAINDER, help="-- then the command, e.g. invoke release"
+    )
+    trusted.set_defaults(func=_with_trusted_publishing)
+
+
+def _names(values: Sequence[str]) -> list[str]:
+    return [name for value in values for name in value.replace(",", " ").split()]
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from packyard.docsite import build_all, build_package_site
+
+    repo = _open_repo()
+    names = _names(args.names)
+    if names:
+        for name in names:
+            build_package_site(repo, name, execute=args.execute, progress=print)
+    else:
+        build_all(repo, execute=args.execute, progress=print)
+    return 0
+
+
+def _docs_publish(args: argparse.Namespace) -> int:
+    from packyard.docsite import build_all, build_package_site
+    from packyard.ghpages import publish
+
+    repo = _open_repo()
+    names = _names(args.names)
+    if args.build:
+        if names:
+            for name in names:
+                build_package_site(repo, name, execute=args.execute, progress=print)
+        else:
+            build_all(repo, execute=args.execute, progress=print)
+    publish(
+        repo, names, remote=args.remote, branch=args.branch, dry_run=args.dry_run, progress=print
+    )
+    return 0
+
+
+def _add_docs_commands(commands: argparse._SubParsersAction) -> None:
+    docs = commands.add_parser(
+        "docs", help="build package sites (site/NAME/) and, without NAME, the repository's"
+    )
+    docs.add_argument("names", nargs="*", metavar="NAME", help="packages (default: all + site/)")
+    docs.add_argument("--execute", action="store_true", help="run the notebooks first")
+    docs.set_defaults(func=_docs)
+
+    pub = commands.add_parser(
+        "docs-publish", help="commit the built sites to the gh-pages branch of a remote"
+    )
+    pub.add_argument("names", nargs="*", metavar="NAME", help="packages (default: all of site/)")
+    pub.add_argument("--remote", default="origin", help="name or URL (default: %(default)s)")
+    pub.add_argument("--branch", default="gh-pages", help="default: %(default)s")
+    pub.add_argument("--dry-run", action="store_true", help="show what would change, push nothing")
+    pub.add_argument("--build", action="store_true", help="build the sites first")
+    pub.add_argument("--execute", action="store_true", help="with --build: run the notebooks")
+    pub.set_defaults(func=_docs_publish)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``packyard`` command."""
     parser = argparse.ArgumentParser(
@@ -145,6 +387,37 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list the repository's packages")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
+
+    from packyard.readme_table import LOCAL_INDEX_PORT
+    from packyard.repositories import DEFAULT_REPOSITORY
+
+    rel = commands.add_parser(
+        "release", help="version, build, test, upload, verify and record packages"
+    )
+    rel.add_argument("names", nargs="+", help="packages (several, or 'a,b,c')")
+    rel.add_argument(
+        "--repository", "-r", default=DEFAULT_REPOSITORY, help="where to (default: %(default)s)"
+    )
+    which = rel.add_mutually_exclusive_group()
+    which.add_argument("--bump", choices=["patch", "minor", "major"], help="force this bump")
+    which.add_argument("--version", dest="version", help="force this exact version")
+    rel.add_argument("--dry-run", action="store_true", help="print, change nothing")
+    rel.add_argument("--no-commit", action="store_true", help="record, tag, but do not commit")
+    rel.add_argument("--push", action="store_true", help="push the commit and tag")
+    rel.add_argument("--remote", default="origin", help="the remote to push to")
+    rel.set_defaults(func=_release)
+
+    readme = commands.add_parser("readme", help="regenerate the README's package table")
+    readme.add_argument("--check", action="store_true", help="exit 1 if it is out of date")
+    readme.set_defaults(func=_readme)
+
+    index = commands.add_parser("index", help="serve .packyard/index/ on 127.0.0.1")
+    index.add_argument(
+        "--port", type=int, default=LOCAL_INDEX_PORT, help="0 for a free one (default: %(default)s)"
+    )
+    index.set_defaults(func=_index)
+    _add_ci_commands(commands)
+    _add_docs_commands(commands)
     return parser
 
 
@@ -161,6 +434,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``packyard list | head``): stop quietly, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ def discover(config: RepoConfig) -> dict[str, Package]:
             hint=f"create it and add a module: mkdir {folder.name} && touch {folder.name}/NAME.py",
         )
     found: dict[str, Package] = {}
+    by_dist: dict[str, Package] = {}
     tests: list[Path] = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "_")) or entry.name in _IGNORED_DIRS:
@@ -142,8 +143,9 @@ def discover(config: RepoConfig) -> dict[str, Package]:
             package = Package(entry.name, "folder", entry)
         else:
             continue
-        _check_name(package, found)
+        _check_name(package, found, by_dist)
         found[package.name] = package
+        by_dist[package.dist_name] = package
     for test in tests:
         owner = test.stem[len(TEST_PREFIX) :]
         if owner not in found:
@@ -163,7 +165,7 @@ def discover(config: RepoConfig) -> dict[str, Package]:
     return dict(sorted(found.items()))
 
 
-def _check_name(package: Package, found: dict[str, Package]) -> None:
+def _check_name(package: Package, found: dict[str, Package], by_dist: dict[str, Package]) -> None:
     problem = import_name_problem(package.name)
     if problem:
         raise PackageError(
@@ -186,14 +188,14 @@ def _check_name(package: Package, found: dict[str, Package]) -> None:
             path=package.path,
             hint="keep either the single file or the folder",
         )
-    for other in found.values():
-        if other.dist_name == package.dist_name:
-            raise PackageError(
-                f"package {package.name!r} and package {other.name!r} have the same "
-                f"distribution name {package.dist_name!r} (PEP 503)",
-                path=package.path,
-                hint="rename one of them",
-            )
+    other = by_dist.get(package.dist_name)
+    if other is not None:
+        raise PackageError(
+            f"package {package.name!r} and package {other.name!r} have the same "
+            f"distribution name {package.dist_name!r} (PEP 503)",
+            path=package.path,
+            hint="rename one of them",
+        )
 
 
 def _suggest(name: str) -> str:
@@ -219,7 +221,13 @@ def get_package(packages: dict[str, Package], name: str) -> Package:
             return package
     close = difflib.get_close_matches(name, list(packages), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
+    shown = list(packages)[:_LISTED]
+    more = f" and {len(packages) - _LISTED} more" if len(packages) > _LISTED else ""
     raise PackageError(
         f"no package named {name!r}",
-        hint=f"{hint}packages: {', '.join(packages) or '(none)'}",
+        hint=f"{hint}packages: {', '.join(shown) or '(none)'}{more}",
     )
+
+
+#: How many package names an unknown-name error lists.
+_LISTED = 30

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from packyard.imports import ImportRecord, ScanCache, scan_files
 from packyard.stdlib import is_stdlib
 
 OPTIONAL_EXTRA = "optional"
+#: A valid distribution name (PEP 508 / core metadata "Name").
+_PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
 
 @dataclass
@@ -147,6 +150,15 @@ def infer(
         else:
             mapped = import_map.resolve(record.module, record.names)
             distribution, rule, names = mapped.distribution, mapped.rule, mapped.key
+            if rule == "fallback" and not _PROJECT_NAME.match(distribution):
+                if mapped.key not in warned:
+                    warned.add(mapped.key)
+                    inference.warnings.append(
+                        f"{location}: import {mapped.key!r} cannot name a distribution (a "
+                        "private or Python 2 module?); skipped. Map it in "
+                        "[tool.packyard.import-map] or end the line with '# packyard: ignore'"
+                    )
+                continue
             if rule == "fallback" and mapped.key not in warned:
                 warned.add(mapped.key)
                 inference.warnings.append(

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
+from packyard.discovery import Package
 from packyard.errors import ConfigError
 from packyard.repo import Repository
 from packyard.repositories import LOCAL
@@ -57,12 +60,35 @@ def install_command(dist_name: str, index_url: str, deps_index_url: str) -> str:
     return f"pip install --index-url {index_url}{extra} {dist_name}"
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
+    """``text`` made fit for one Markdown table cell: whitespace folded, ``|`` escaped."""
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def render_table(repo: Repository) -> str:
+def release_install_command(repo: Repository, package: Package, release: Mapping[str, Any]) -> str:
+    """The pip command that installs a recorded release from the index it went to (the
+    local index as ``invoke index`` serves it, for releases to ``local``)."""
+    index_url = (
+        local_index_url()
+        if release.get("repository") == LOCAL
+        else str(release.get("index_url", PYPI_SIMPLE))
+    )
+    return install_command(package.dist_name, index_url, repo.config.index_url)
+
+
+def readme_link(repo: Repository, package: Package) -> str:
+    """The README's link for a package: its name, linking to its source in the repository."""
+    relative = package.path.relative_to(repo.config.root).as_posix()
+    return f"[`{package.dist_name}`]({relative}{'/' if package.form == 'folder' else ''})"
+
+
+def render_table(repo: Repository, link: Callable[[Repository, Package], str] = readme_link) -> str:
     """The Markdown table of every package, sorted by name, ending with a newline.
+
+    Args:
+        repo: the repository.
+        link: makes the first cell of a package's row (the README links to the source;
+            the documentation site to the package's site).
 
     Raises:
         PackageError, ConfigError: a package or its tracking file cannot be read.
@@ -73,20 +99,14 @@ def render_table(repo: Repository) -> str:
     ]
     for name, package in sorted(repo.packages.items()):
         release = latest_release(repo.config.state_dir, name)
-        relative = package.path.relative_to(repo.config.root).as_posix()
-        link = f"[`{package.dist_name}`]({relative}{'/' if package.form == 'folder' else ''})"
-        summary = _cell(repo.source(name).summary)
+        cell = link(repo, package)
+        summary = table_cell(repo.source(name).summary)
         if release is None:
-            lines.append(f"| {link} | unreleased | {summary} | — | — |")
+            lines.append(f"| {cell} | unreleased | {summary} | — | — |")
             continue
-        index_url = (
-            local_index_url()
-            if release.get("repository") == LOCAL
-            else str(release.get("index_url", PYPI_SIMPLE))
-        )
-        command = install_command(package.dist_name, index_url, repo.config.index_url)
+        command = release_install_command(repo, package, release)
         date = str(release.get("date", ""))[:10] or "—"
-        lines.append(f"| {link} | {release['version']} | {summary} | {date} | `{command}` |")
+        lines.append(f"| {cell} | {release['version']} | {summary} | {date} | `{command}` |")
     return "\n".join(lines) + "\n"
 
 

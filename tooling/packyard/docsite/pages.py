@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from packyard.discovery import Package
+from packyard.readme_table import release_install_command, render_table, table_cell
 from packyard.repo import Repository
 from packyard.tracking import UNRELEASED_VERSION, latest_release, releases
 
@@ -64,8 +65,8 @@ def home_page(repo: Repository, name: str) -> str:
         rows.append(("license", f"`{project['license']}`"))
     release = latest_release(repo.config.state_dir, package.name)
     if release is not None:
-        rows.append(("install", f"`{_install_command(repo, package, release)}`"))
-    table = ["| | |", "| --- | --- |", *(f"| {k} | {_cell(v)} |" for k, v in rows)]
+        rows.append(("install", f"`{release_install_command(repo, package, release)}`"))
+    table = ["| | |", "| --- | --- |", *(f"| {k} | {table_cell(v)} |" for k, v in rows)]
     return f"{text}\n\n## At a glance\n\n" + "\n".join(table) + "\n"
 
 
@@ -185,21 +186,11 @@ def package_table(repo: Repository) -> str:
     Raises:
         PackageError, ConfigError: a package or its tracking file cannot be read.
     """
-    lines = [
-        "| package | version | summary | last release | install |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for name, package in sorted(repo.packages.items()):
-        release = latest_release(repo.config.state_dir, name)
-        link = f'<a href="{package.name}/"><code>{html.escape(package.dist_name)}</code></a>'
-        summary = _cell(repo.source(name).summary)
-        if release is None:
-            lines.append(f"| {link} | unreleased | {summary} | — | — |")
-            continue
-        date = str(release.get("date", ""))[:10] or "—"
-        command = _install_command(repo, package, release)
-        lines.append(f"| {link} | {release['version']} | {summary} | {date} | `{command}` |")
-    return "\n".join(lines) + "\n"
+    return render_table(repo, link=_site_link)
+
+
+def _site_link(repo: Repository, package: Package) -> str:
+    return f'<a href="{package.name}/"><code>{html.escape(package.dist_name)}</code></a>'
 
 
 def landing_page(template: str, table: str) -> str:
@@ -209,22 +200,6 @@ def landing_page(template: str, table: str) -> str:
     if PACKAGE_TABLE_MARKER in template:
         return template.replace(PACKAGE_TABLE_MARKER, table.rstrip("\n"))
     return template.rstrip("\n") + "\n\n## Packages\n\n" + table
-
-
-def _install_command(repo: Repository, package: Package, release: Mapping[str, Any]) -> str:
-    from packyard.readme_table import PYPI_SIMPLE, install_command, local_index_url
-    from packyard.repositories import LOCAL
-
-    index_url = (
-        local_index_url()
-        if release.get("repository") == LOCAL
-        else str(release.get("index_url", PYPI_SIMPLE))
-    )
-    return install_command(package.dist_name, index_url, repo.config.index_url)
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
 
 
 def page_html(page: str) -> str:

@@ -1,0 +1,322 @@
+"""CI over changed packages: job matrices, GitLab child pipelines, and ``invoke ci``.
+
+The pipelines shipped with the repository (``.github/workflows/``, ``.gitlab-ci.yml``,
+``azure-pipelines.yml``) all start from :func:`packyard.changes.detect_changes` and run one
+job per package (or per group of packages, when a CI system caps the number of jobs):
+
+* for a pull request / merge request, ``nox -s test_install-NAME``;
+* on the default branch, ``invoke release NAME`` then ``invoke push-release`` (the tag and
+  the tracking-file commit, rebased and retried when another job pushed first), and one
+  final job: ``invoke readme`` and ``invoke docs-publish``.
+
+This module turns a list of packages into what each CI system reads (a GitHub matrix, an
+Azure matrix object, a GitLab child pipeline) and runs the same steps locally, in sequence
+(:func:`run_ci`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packyard.changes import ChangeSet
+from packyard.errors import CommandFailed, PackyardError
+from packyard.proc import run
+
+Progress = Callable[[str], None]
+
+#: The most jobs a GitHub Actions matrix may have.
+GITHUB_MAX_JOBS = 256
+#: The nox session that tests a package, as ``test_install-NAME``.
+TEST_SESSION = "test_install"
+#: The CI variable naming the repository ``invoke release`` uploads to.
+REPOSITORY_VARIABLE = "PACKYARD_REPOSITORY"
+#: The CI variable naming the Python image GitLab jobs run in.
+IMAGE_VARIABLE = "PACKYARD_PYTHON_IMAGE"
+
+
+def matrix_groups(names: Sequence[str], max_jobs: int | None = None) -> list[str]:
+    """Split packages into at most ``max_jobs`` jobs.
+
+    Args:
+        names: import names, in the order wanted.
+        max_jobs: the most jobs allowed (GitHub allows 256 per matrix); no limit when
+            None or 0.
+
+    Returns:
+        One string per job: an import name, or several separated by single spaces when
+        there are more packages than jobs (consecutive runs of names, sizes differing by
+        at most one).
+
+    Raises:
+        ValueError: ``max_jobs`` is negative.
+
+    >>> matrix_groups(["a", "b", "c"])
+    ['a', 'b', 'c']
+    >>> matrix_groups(["a", "b", "c", "d", "e"], max_jobs=2)
+    ['a b c', 'd e']
+    """
+    if max_jobs is not None and max_jobs < 0:
+        raise ValueError(f"max_jobs must be positive, not {max_jobs}")
+    names = list(names)
+    if not max_jobs or len(names) <= max_jobs:
+        return names
+    size, extra = divmod(len(names), max_jobs)
+    groups = []
+    start = 0
+    for index in range(max_jobs):
+        end = start + size + (1 if index < extra else 0)
+        groups.append(" ".join(names[start:end]))
+        start = end
+    return groups
+
+
+def session_names(group: str) -> list[str]:
+    """The nox sessions of a job: ``"a b"`` -> ``["test_install-a", "test_install-b"]``."""
+    return [f"{TEST_SESSION}-{name}" for name in group.split()]
+
+
+def _job_key(group: str, index: int) -> str:
+    return group if " " not in group else f"group_{index + 1}"
+
+
+def azure_matrix(groups: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The object an Azure Pipelines ``strategy: matrix`` expression reads.
+
+    Args:
+        groups: one string per job, as :func:`matrix_groups` returns.
+
+    Returns:
+        job name -> ``{"PACKAGES": group}``; the job name is the package's import name,
+        or ``group_N`` for a job of several packages.
+
+    >>> azure_matrix(["a", "b c"])
+    {'a': {'PACKAGES': 'a'}, 'group_2': {'PACKAGES': 'b c'}}
+    """
+    return {_job_key(group, i): {"PACKAGES": group} for i, group in enumerate(groups)}
+
+
+# ---------------------------------------------------------------------------------------
+# GitLab child pipelines
+# ---------------------------------------------------------------------------------------
+
+_GITLAB_SETUP = [
+    "python -m pip install --quiet --upgrade pip",
+    "python -m pip install --quiet -e .",
+]
+_GITLAB_GIT_IDENTITY = [
+    'git config user.name "${GITLAB_USER_NAME:-packyard}"',
+    'git config user.email "${GITLAB_USER_EMAIL:-packyard@localhost}"',
+    # A credential helper that reads the token from the environment when git asks for
+    # it: the token is never written to .git/config or put on a command line.
+    "git config credential.helper "
+    "'!f() { echo username=oauth2; echo \"password=${PACKYARD_PUSH_TOKEN}\"; }; f'",
+    'git remote set-url origin "${CI_SERVER_URL}/${CI_PROJECT_PATH}.git"',
+    'git fetch --quiet --tags origin "$CI_COMMIT_BRANCH"',
+]
+
+
+def gitlab_child_pipeline(groups: Sequence[str], *, release: bool) -> dict[str, Any]:
+    """A GitLab child pipeline running one job per group of packages.
+
+    Args:
+        groups: one string per job (see :func:`matrix_groups`); may be empty.
+        release: False for tests (``nox -s test_install-NAME``); True for releases
+            (``invoke release NAME``, ``invoke push-release``, then one ``publish`` job:
+            ``invoke readme`` and ``invoke docs-publish``).
+
+    Returns:
+        The pipeline as a dict; :func:`write_pipeline` writes it. With no group, a
+        single job says that nothing changed (a child pipeline needs one job).
+
+    The jobs read these CI/CD variables: ``PACKYARD_PYTHON_IMAGE`` (the image, set in
+    ``.gitlab-ci.yml``), and for releases ``PACKYARD_REPOSITORY`` (where to upload),
+    ``PACKYARD_PUSH_TOKEN`` (a project access token allowed to push), and the
+    repository's credential variables (e.g. ``PYPI_API_TOKEN``).
+    """
+    pipeline: dict[str, Any] = {
+        "default": {"image": f"${IMAGE_VARIABLE}", "before_script": list(_GITLAB_SETUP)},
+        "variables": {"GIT_DEPTH": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    }
+    if not groups:
+        pipeline["stages"] = ["test"]
+        pipeline["nothing-changed"] = {
+            "stage": "test",
+            "before_script": [],
+            "script": ['echo "no package changed: nothing to do"'],
+        }
+        return pipeline
+    if not release:
+        pipeline["stages"] = ["test"]
+        for index, group in enumerate(groups):
+            pipeline[f"{TEST_SESSION}-{_job_key(group, index)}"] = {
+                "stage": "test",
+                "script": [shlex.join(["nox", "-s", *session_names(group)])],
+            }
+        return pipeline
+    pipeline["stages"] = ["release", "publish"]
+    setup = [*_GITLAB_SETUP, *_GITLAB_GIT_IDENTITY]
+    jobs = []
+    for index, group in enumerate(groups):
+        job = f"release-{_job_key(group, index)}"
+        jobs.append(job)
+        pipeline[job] = {
+            "stage": "release",
+            "before_script": setup,
+            "script": [
+                f'invoke release {",".join(group.split())} --repository "${REPOSITORY_VARIABLE}"',
+                'invoke push-release --branch "$CI_COMMIT_BRANCH"',
+            ],
+        }
+    released = ",".join(name for group in groups for name in group.split())
+    pipeline["publish"] = {
+        "stage": "publish",
+        "needs": jobs,
+        "when": "always",
+        "before_script": [
+            "python -m pip install --quiet --upgrade pip",
+            "python -m pip install --quiet -e '.[docs]'",
+            *_GITLAB_GIT_IDENTITY,
+        ],
+        "script": [
+            'git checkout -B "$CI_COMMIT_BRANCH" "origin/$CI_COMMIT_BRANCH"',
+            "invoke readme",
+            'git diff --quiet -- README.md || git commit -m "docs: the package table" -- README.md',
+            'invoke push-release --branch "$CI_COMMIT_BRANCH"',
+            f"invoke docs-publish --build --name {released}",
+        ],
+    }
+    return pipeline
+
+
+def write_pipeline(path: Path, pipeline: dict[str, Any]) -> None:
+    """Write a pipeline as JSON (which is YAML) atomically: a temporary file in the same
+    folder, then :func:`os.replace`.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    path = Path(path)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(pipeline, handle, indent=2)
+            handle.write("\n")
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------
+# invoke ci: the same steps, locally, in sequence
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CiStep:
+    """One command of a local CI run.
+
+    Attributes:
+        name: what it is, e.g. ``test_install-unitconv``.
+        argv: the command (run in the repository root).
+    """
+
+    name: str
+    argv: tuple[str, ...]
+
+
+@dataclass
+class CiOutcome:
+    """How a step went.
+
+    Attributes:
+        step: the step.
+        seconds: its wall time.
+        error: why it failed; None when it passed.
+    """
+
+    step: CiStep
+    seconds: float
+    error: PackyardError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the step passed."""
+        return self.error is None
+
+
+def ci_steps(
+    changes: ChangeSet, *, release: bool = False, repository: str = "local"
+) -> list[CiStep]:
+    """The commands CI runs for a change set, in order.
+
+    Args:
+        changes: what changed.
+        release: add the steps of a push to the default branch: ``invoke release NAME``
+            for each package to release (to ``repository``, without pushing), then
+            ``invoke readme``. ``invoke docs-publish`` and ``invoke push-release`` are
+            left to CI: they push.
+        repository: where releases go (a name of :mod:`packyard.repositories`).
+
+    Returns:
+        The steps: one ``nox -s test_install-NAME`` per package to test, then the
+        release steps.
+    """
+    python = sys.executable
+    steps = [
+        CiStep(session, (python, "-m", "nox", "-s", session))
+        for session in session_names(" ".join(changes.to_test))
+    ]
+    if release and changes.to_release:
+        steps.extend(
+            CiStep(
+                f"release {name}",
+                (python, "-m", "invoke", "release", name, "--repository", repository),
+            )
+            for name in changes.to_release
+        )
+        steps.append(CiStep("readme", (python, "-m", "invoke", "readme")))
+    return steps
+
+
+def run_ci(
+    root: Path,
+    steps: Sequence[CiStep],
+    *,
+    progress: Progress = print,
+    env: dict[str, str] | None = None,
+) -> list[CiOutcome]:
+    """Run CI steps one after the other, like the pipelines' jobs: a failing step does
+    not stop the next ones (``fail-fast: false``).
+
+    Args:
+        root: the repository root (where each command runs).
+        steps: as :func:`ci_steps` returns.
+        progress: called with a line before and after each step.
+        env: the environment of the commands; the current one when None.
+
+    Returns:
+        One outcome per step, in order.
+    """
+    outcomes = []
+    for number, step in enumerate(steps, 1):
+        progress(f"==> [{number}/{len(steps)}] {step.name}: {shlex.join(step.argv[1:])}")
+        start = time.perf_counter()
+        error: PackyardError | None = None
+        try:
+            run(step.argv, step=step.name, cwd=root, env=env)
+        except CommandFailed as exc:
+            error = exc
+        outcome = CiOutcome(step, time.perf_counter() - start, error)
+        outcomes.append(outcome)
+        progress(f"    {'ok' if outcome.ok else 'FAILED'} ({outcome.seconds:.1f} s)")
+    return outcomes

@@ -1,0 +1,228 @@
+"""Pushing a release from a CI job when other jobs push to the same branch at once.
+
+In a CI matrix every release job commits its own tracking file and tags its own release,
+then pushes. All but the first find the branch moved: :func:`push_release` then fetches,
+rebases its commits onto the new tip (the tracking files never conflict: one per package;
+a conflict in the README's package table is resolved by regenerating the table from all
+tracking files), moves its tags onto the rebased commits, and pushes again, atomically
+(branch and tags together, or nothing), up to ``attempts`` times.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packyard import gitutil
+from packyard.errors import CommandFailed, ReleaseError
+from packyard.proc import run
+
+log = logging.getLogger("packyard")
+Progress = Callable[[str], None]
+
+#: Files whose rebase conflicts :func:`push_release` resolves by regenerating them.
+REGENERATED = ("README.md",)
+_REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref")
+
+
+@dataclass
+class PushReport:
+    """What :func:`push_release` did.
+
+    Attributes:
+        branch: the remote branch pushed to.
+        tags: the tags pushed.
+        attempts: how many pushes it took (1: nobody pushed in between).
+        commits: how many local commits were pushed.
+    """
+
+    branch: str
+    tags: list[str]
+    attempts: int
+    commits: int
+
+
+def _git(root: Path, *args: str, step: str = "git") -> str:
+    # English messages (the rejection is recognised by them), never a prompt, never an
+    # editor (rebase --continue keeps each commit's message).
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_EDITOR="true")
+    return run(["git", *args], step=step, cwd=root, env=env, timeout=300)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def current_branch(root: Path) -> str | None:
+    """The checked-out branch, or None for a detached ``HEAD`` (as in most CI checkouts)."""
+    try:
+        return _git(root, "symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
+    except CommandFailed:
+        return None
+
+
+def _local_commits(root: Path, upstream: str) -> list[str]:
+    return _lines(_git(root, "rev-list", "--reverse", f"{upstream}..HEAD"))
+
+
+def _tags_at(root: Path, commits: list[str]) -> dict[str, list[str]]:
+    """commit -> the tags pointing at it (one ``for-each-ref`` call)."""
+    wanted = set(commits)
+    found: dict[str, list[str]] = {}
+    out = _git(
+        root,
+        "for-each-ref",
+        "--format=%(refname:strip=2) %(objectname) %(*objectname)",
+        "refs/tags",
+    )
+    for line in _lines(out):
+        name, *shas = line.split()
+        for sha in shas:  # the tag object and, for an annotated tag, its commit
+            if sha in wanted:
+                found.setdefault(sha, []).append(name)
+    return found
+
+
+def _fetch(root: Path, remote: str, branch: str) -> str:
+    _git(root, "fetch", "--quiet", remote, f"refs/heads/{branch}")
+    return _git(root, "rev-parse", "FETCH_HEAD^{commit}").strip()
+
+
+def _conflicts(root: Path) -> list[str]:
+    return _lines(_git(root, "diff", "--name-only", "--diff-filter=U"))
+
+
+def _regenerate(root: Path, path: str) -> None:
+    from packyard.readme_table import update_readme
+    from packyard.repo import Repository
+
+    _git(root, "checkout", "--ours", "--", path)  # the upstream side, in a rebase
+    update_readme(Repository.open(root), readme=root / path)
+    _git(root, "add", "--", path)
+
+
+def _rebase(root: Path, onto: str) -> None:
+    """Rebase the local commits onto ``onto``, regenerating :data:`REGENERATED` files
+    that conflict; abort and raise on any other conflict."""
+    options = ["-c", "rebase.autoStash=false"]
+    try:
+        _git(root, *options, "rebase", "--quiet", onto)
+        return
+    except CommandFailed as exc:
+        failure = exc
+    for _ in range(100):
+        conflicts = _conflicts(root)
+        if not conflicts:
+            raise ReleaseError(
+                f"cannot rebase the release commit onto {onto[:12]}: {failure.message}",
+                path=root,
+                hint="see git status; finish or abort the rebase, then push by hand",
+            ) from failure
+        others = [path for path in conflicts if path not in REGENERATED]
+        if others:
+            _git(root, "rebase", "--abort")
+            raise ReleaseError(
+                "cannot rebase the release commit onto the branch another job pushed: "
+                f"conflict in {', '.join(others) or 'the rebase'}",
+                path=root,
+                hint="release jobs should only change .packyard/releases/NAME.json and the "
+                "README table; merge by hand, then push",
+            )
+        for path in conflicts:
+            _regenerate(root, path)
+        try:
+            _git(root, *options, "rebase", "--continue")
+            return
+        except CommandFailed as exc:
+            failure = exc
+    _git(root, "rebase", "--abort")  # pragma: no cover - 100 conflicting commits
+    raise ReleaseError("the rebase did not finish", path=root)  # pragma: no cover
+
+
+def _move_tags(root: Path, old: list[str], new: list[str], tags: dict[str, list[str]]) -> None:
+    if len(old) != len(new):
+        raise ReleaseError(
+            f"rebasing turned {len(old)} local commits into {len(new)}: cannot move the tags "
+            f"{', '.join(t for ts in tags.values() for t in ts)}",
+            path=root,
+            hint="check the history, move the tags by hand (git tag -f), then push",
+        )
+    for before, after in zip(old, new, strict=True):
+        for tag in tags.get(before, []):
+            message = _git(root, "for-each-ref", "--format=%(contents)", f"refs/tags/{tag}").strip()
+            if message:
+                _git(root, "tag", "--force", "--annotate", "-m", message, tag, after)
+            else:
+                _git(root, "tag", "--force", tag, after)
+
+
+def push_release(
+    root: Path,
+    *,
+    remote: str = "origin",
+    branch: str | None = None,
+    attempts: int = 5,
+    delay: float = 1.0,
+    progress: Progress = print,
+) -> PushReport:
+    """Push the local commits of ``HEAD`` and the tags on them to ``remote``, rebasing and
+    retrying when the branch moved in between.
+
+    Args:
+        root: a folder in the git work tree.
+        remote: the remote to push to.
+        branch: the remote branch; the checked-out branch when None.
+        attempts: how many pushes to try before giving up (at least 1).
+        delay: seconds to wait before the second push; doubled for each later one.
+        progress: called with one line per push.
+
+    Returns:
+        The :class:`PushReport`.
+
+    Raises:
+        ReleaseError: no branch (detached ``HEAD`` and ``branch`` not given); a conflict
+            the rebase cannot resolve; still rejected after ``attempts`` pushes.
+        CommandFailed: git failed otherwise (remote unreachable, no permission).
+    """
+    branch = branch or current_branch(root)
+    if not branch:
+        raise ReleaseError(
+            "HEAD is detached: which branch should the release be pushed to?",
+            path=root,
+            hint="pass --branch main (CI checkouts are often detached)",
+        )
+    upstream = _fetch(root, remote, branch)
+    for attempt in range(1, max(1, attempts) + 1):
+        commits = _local_commits(root, upstream)
+        head = gitutil.head(root)
+        tagged = _tags_at(root, [*commits, head])
+        tags = sorted({tag for names in tagged.values() for tag in names})
+        refs = [f"HEAD:refs/heads/{branch}", *(f"refs/tags/{tag}" for tag in tags)]
+        progress(
+            f"push {len(commits)} commit(s) and {', '.join(tags) or 'no tag'} to "
+            f"{remote}/{branch} (attempt {attempt}/{attempts})"
+        )
+        try:
+            _git(root, "push", "--atomic", "--porcelain", remote, *refs, step="push")
+            return PushReport(branch, tags, attempt, len(commits))
+        except CommandFailed as exc:
+            if not any(marker in exc.output for marker in _REJECTED):
+                raise
+            if attempt >= attempts:
+                raise ReleaseError(
+                    f"{remote}/{branch} kept moving: still rejected after {attempts} pushes",
+                    path=root,
+                    hint="run invoke push-release again, or raise --attempts",
+                ) from exc
+        time.sleep(delay * 2 ** (attempt - 1))
+        upstream = _fetch(root, remote, branch)
+        old = _local_commits(root, upstream)
+        old_tags = _tags_at(root, old)
+        progress(f"{remote}/{branch} moved: rebasing {len(old)} commit(s) onto it")
+        _rebase(root, upstream)
+        _move_tags(root, old, _local_commits(root, upstream), old_tags)
+    raise AssertionError("unreachable")  # pragma: no cover
