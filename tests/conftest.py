@@ -20,7 +20,13 @@ import pytest
 from packyard.localindex import LocalIndex
 
 ROOT = Path(__file__).resolve().parent.parent
-WHEELHOUSE = Path(os.environ.get("PACKYARD_TEST_WHEELHOUSE", ROOT / ".packyard" / "wheelhouse"))
+# One wheelhouse per Python version: binary wheels (PyYAML) are built for one.
+WHEELHOUSE = Path(
+    os.environ.get(
+        "PACKYARD_TEST_WHEELHOUSE",
+        ROOT / ".packyard" / "wheelhouse" / f"py{sys.version_info[0]}{sys.version_info[1]}",
+    )
+)
 
 
 def _wheelhouse_incomplete(folder: Path) -> bool:
