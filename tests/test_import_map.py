@@ -138,9 +138,11 @@ BUILTIN_CASES = [
     # Fallback: the top-level name, PEP 503 normalized.
     ("Levenshtein", ("distance",), "levenshtein", F, "Levenshtein"),
     ("Foo_Bar.baz", (), "foo-bar", F, "Foo_Bar"),
-    ("requests.adapters", ("HTTPAdapter",), "requests", F, "requests"),
     ("my__odd_Name", (), "my-odd-name", F, "my__odd_Name"),
-    ("numpy", ("*",), "numpy", F, "numpy"),
+    ("acme_toolkit", ("*",), "acme-toolkit", F, "acme_toolkit"),
+    # Same-name list: the fallback's answer, known to be right, without a warning.
+    ("requests.adapters", ("HTTPAdapter",), "requests", B, "requests"),
+    ("numpy", ("*",), "numpy", B, "numpy"),
 ]
 
 
@@ -393,7 +395,7 @@ def test_data_file_header_and_schema() -> None:
     assert text.startswith("# ")
     data = import_map.tomllib.loads(text)
     assert data["schema"] == 1
-    assert set(data) == {"schema", "namespaces", "map"}
+    assert set(data) == {"schema", "namespaces", "same-name", "map"}
     for topic in ("Format", "Review", "Sources consulted", "psycopg2"):
         assert topic in text
 
@@ -457,3 +459,18 @@ def test_expected_rows(key: str, distribution: str) -> None:
 def test_every_family_is_covered() -> None:
     for prefix in ("opentelemetry.", "jaraco.", "backports.", "zope.", "azure.", "google."):
         assert sum(key.startswith(prefix) for key in TABLE) >= 5, prefix
+
+
+def test_same_name_modules_resolve_without_the_fallback() -> None:
+    from packyard.import_map import builtin_same_name
+
+    same = builtin_same_name()
+    assert len(same) >= 200
+    assert not same & set(builtin_table())
+    assert all(name.isidentifier() for name in same)
+    mapped = ImportMap().resolve("click")
+    assert (mapped.distribution, mapped.rule, mapped.key) == ("click", "builtin-table", "click")
+    assert ImportMap().resolve("requests.adapters").rule == "builtin-table"
+    # an override still wins, and a module that is not listed still falls back
+    assert ImportMap(repo_map={"click": "click-fork"}).resolve("click").distribution == "click-fork"
+    assert ImportMap().resolve("surely_unknown_mod").rule == "fallback"

@@ -6,7 +6,8 @@ layers in order; the first layer that knows the module wins:
 
 1. ``package-override``: the package's own ``[tool.packyard.import-map]``;
 2. ``repo-import-map``: the root ``pyproject.toml``'s ``[tool.packyard.import-map]``;
-3. ``builtin-table``: the curated table in ``data/import_map.toml``;
+3. ``builtin-table``: the curated table in ``data/import_map.toml``, and its list of
+   popular modules whose distribution has the same name (``click``, ``requests``);
 4. ``environment``: the distributions installed in the running interpreter
    (``importlib.metadata.packages_distributions()``), only when asked for;
 5. ``fallback``: the top-level module name, PEP 503 normalized. Callers warn about it,
@@ -53,6 +54,7 @@ __all__ = [
     "ImportMap",
     "MappedImport",
     "builtin_namespaces",
+    "builtin_same_name",
     "builtin_table",
     "validate_map",
 ]
@@ -168,6 +170,7 @@ class ImportMap:
             layers.append(_Layer(RULE_REPO, repo_map))
         builtin = _builtin_layer() if table is None else _Layer(RULE_BUILTIN, table)
         layers.append(builtin)
+        self._builtin_same_name = table is None
         self._layers = tuple(layers)
         self._use_environment = use_environment
         self._cache: dict[tuple[str, tuple[str, ...]], MappedImport] = {}
@@ -208,6 +211,8 @@ class ImportMap:
                 if found is _NAMESPACE:
                     in_namespace = True
         top = parts[0]
+        if self._builtin_same_name and top in _load_builtin()[2] and not in_namespace:
+            return MappedImport(top, RULE_BUILTIN, top)
         if self._use_environment and not in_namespace:
             distribution = _environment_index().get(top)
             if distribution is not None:
@@ -279,7 +284,7 @@ def _normalize(name: str) -> str:
 
 
 @functools.cache
-def _load_builtin() -> tuple[Mapping[str, str], frozenset[str]]:
+def _load_builtin() -> tuple[Mapping[str, str], frozenset[str], frozenset[str]]:
     """Read and check the data file once."""
     raw = (importlib.resources.files("packyard") / "data" / _DATA_FILE).read_bytes()
     data = tomllib.loads(raw.decode("utf-8"))
@@ -294,13 +299,26 @@ def _load_builtin() -> tuple[Mapping[str, str], frozenset[str]]:
         problem = _module_problem(name)
         if problem is not None:
             raise ConfigError(f"{_BUILTIN_SOURCE}: namespace {name!r} {problem}")
-    return MappingProxyType(table), frozenset(namespaces)
+    same_name = data.get("same-name", [])
+    for name in same_name:
+        if not str(name).isidentifier() or name in table:
+            raise ConfigError(
+                f"{_BUILTIN_SOURCE}: same-name entry {name!r} is not a top-level module "
+                "name, or is also a [map] key"
+            )
+    return MappingProxyType(table), frozenset(namespaces), frozenset(same_name)
 
 
 def builtin_table() -> Mapping[str, str]:
     """Return the built-in table, ``{module prefix: distribution}`` (read-only, loaded
     once)."""
     return _load_builtin()[0]
+
+
+def builtin_same_name() -> frozenset[str]:
+    """Return the top-level modules the built-in table knows to be provided by the
+    distribution of the same (normalized) name, such as ``click`` or ``requests``."""
+    return _load_builtin()[2]
 
 
 def builtin_namespaces() -> frozenset[str]:
@@ -310,7 +328,7 @@ def builtin_namespaces() -> frozenset[str]:
 
 @functools.cache
 def _builtin_layer() -> _Layer:
-    table, namespaces = _load_builtin()
+    table, namespaces, _ = _load_builtin()
     return _Layer(RULE_BUILTIN, table, namespaces)
 
 
