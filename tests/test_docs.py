@@ -94,8 +94,14 @@ def _html(built: SimpleNamespace, page: str) -> str:
 
 
 def test_every_site_is_built_and_nothing_is_written_in_packages(built: SimpleNamespace) -> None:
-    assert set(built.reports) == {"", "confstack", "tripcost", "unitconv"}
-    for name in ("confstack", "tripcost", "unitconv"):
+    packages = sorted(
+        p.name.removesuffix(".py")
+        for p in (built.root / "packages").iterdir()
+        if not p.name.startswith(("test_", "_", "."))
+    )
+    assert {"confstack", "tripcost", "unitconv"} <= set(packages)
+    assert set(built.reports) == {"", *packages}
+    for name in packages:
         assert (built.site / name / "index.html").is_file()
         assert (built.root / "build" / "docs" / name / "mkdocs.yml").is_file()
     assert built.packages_after == built.packages_before
@@ -244,7 +250,7 @@ def test_publish_twice_keeps_both_packages(built: SimpleNamespace, tmp_path: Pat
     assert everything.parent == second.commit
     log = _git(bare, "log", "--format=%s", "gh-pages").splitlines()
     assert log == [
-        "docs: publish the repository site, confstack, tripcost, unitconv",
+        "docs: publish the repository site, " + ", ".join(sorted(repo.packages)),
         "docs: publish confstack",
         "docs: publish unitconv",
     ]

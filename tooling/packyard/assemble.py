@@ -18,6 +18,8 @@ from tomli_w import dumps
 
 from packyard.discovery import NOT_SHIPPED, Package
 from packyard.errors import ConfigError, PackageError
+from packyard.extras import check_extra_files
+from packyard.links import Link, fetch, link_target, read_link
 from packyard.repo import Repository
 from packyard.tracking import with_changelog
 
@@ -54,7 +56,11 @@ def shipped_files(package: Package) -> dict[str, Path]:
 
     A single-file package ships ``NAME.py``. A folder package ships every file under its
     folder except ``tests/``, ``docs/``, its ``README.md`` and ``pyproject.toml``, caches
-    and compiled files, and hidden files.
+    and compiled files, and hidden files. An ``artifacts/NAME.link`` file ships as
+    ``artifacts/NAME``, downloaded at build time (see :mod:`packyard.links`).
+
+    Raises:
+        PackageError: both ``artifacts/NAME`` and ``artifacts/NAME.link`` exist.
     """
     if package.form == "module":
         return {f"{package.name}.py": package.path}
@@ -72,7 +78,17 @@ def shipped_files(package: Package) -> dict[str, Path]:
             continue
         if path.suffix in _NEVER_SHIPPED_SUFFIXES:
             continue
-        files[f"{package.name}/{relative.as_posix()}"] = path
+        inside = relative.as_posix()
+        target = link_target(inside)
+        if target is not None:
+            if (package.path / target).exists():
+                raise PackageError(
+                    f"both {target} and {inside} exist: the link would replace the file",
+                    path=path,
+                    hint="keep either the file or the link",
+                )
+            inside = target
+        files[f"{package.name}/{inside}"] = path
     return files
 
 
@@ -145,9 +161,10 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
         The assembled tree.
 
     Raises:
-        PackageError: the package is unknown, cannot be read, or ``cli.py`` has no
-            ``main``.
-        ConfigError: its metadata is invalid.
+        PackageError: the package is unknown, cannot be read, ``cli.py`` has no
+            ``main``, ``routes.py`` no ``router``, ``mcp.py`` no ``mcp``.
+        ConfigError: its metadata or an ``artifacts/*.link`` file is invalid.
+        LinkError: a link's download failed or does not match its sha256.
         InferenceError: a syntax error or a sibling cycle.
     """
     package = repo.package(name)
@@ -158,7 +175,12 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
     validate_pyproject(document, origin=origin)
     if package.cli_file is not None:
         _check_cli(package.cli_file)
+    check_extra_files(package)
     files = shipped_files(package)
+    # A link ships under its own name without ".link" (see shipped_files).
+    links: dict[str, Link] = {
+        inside: read_link(src) for inside, src in files.items() if Path(inside).name != src.name
+    }
 
     build_root = repo.config.build_dir
     build_root.mkdir(parents=True, exist_ok=True)
@@ -168,7 +190,10 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
         for inside, src in files.items():
             target = staging / inside
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target)
+            if inside in links:
+                fetch(links[inside], target, cache_dir=repo.config.state_dir / "cache" / "links")
+            else:
+                shutil.copy2(src, target)
         if package.form == "folder":
             for license_file in sorted(package.path.glob("LICENSE*")):
                 shutil.copy2(license_file, staging / license_file.name)

@@ -9,7 +9,9 @@ Conventions:
 - ``packages/NAME/``: a folder package (it has ``__init__.py``); ``tests/`` and ``docs/``
   inside it are not shipped; ``cli.py`` becomes the console script ``NAME``; ``artifacts/``
   ships as package data; ``README.md`` is the long description; ``pyproject.toml`` may hold
-  a partial PEP 621 ``[project]`` table.
+  a partial PEP 621 ``[project]`` table. ``routes.py``, ``app.py`` and ``mcp.py`` ship as
+  extras (see :mod:`packyard.extras`), ``artifacts/*.link`` as downloads (see
+  :mod:`packyard.links`).
 - Names starting with ``.`` or ``_``, ``__pycache__`` and ``conftest.py`` are ignored.
 """
 

@@ -11,12 +11,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from packyard.config import RepoConfig, load_config
 from packyard.discovery import Package, discover, get_package
-from packyard.errors import InferenceError
+from packyard.errors import ConfigError, InferenceError
+from packyard.extras import entry_points, extra_files
 from packyard.import_map import ImportMap
 from packyard.imports import ScanCache
-from packyard.inference import Inference, infer
+from packyard.inference import Inference, InferredRequirement, infer
 from packyard.metadata import PackageSource, read_package
 from packyard.tracking import UNRELEASED_VERSION, current_version
 
@@ -35,6 +39,7 @@ class Repository:
         self.use_environment = use_environment
         self._sources: dict[str, PackageSource] = {}
         self._inferences: dict[str, Inference] = {}
+        self._extra_inferences: dict[str, dict[str, Inference]] = {}
         #: Releases being built, by import name: ``{"version", "date", "notes"}`` records
         #: (see :mod:`packyard.tracking`) whose notes join the long description's changelog.
         self.pending_releases: dict[str, dict[str, Any]] = {}
@@ -86,11 +91,15 @@ class Repository:
             use_environment=self.use_environment,
         )
 
-    def _sibling_distributions(self, name: str) -> dict[str, str]:
-        return {n: p.dist_name for n, p in self.packages.items() if n != name}
+    @cached_property
+    def distributions(self) -> dict[str, str]:
+        """Import name -> distribution name of every package. A package's own name is
+        among them: inference drops it first, as a local module."""
+        return {n: p.dist_name for n, p in self.packages.items()}
 
     def inference(self, name: str) -> Inference:
-        """The inferred requirements of a package's shipped files.
+        """The inferred requirements of a package's shipped files: its core install, so
+        without ``routes.py``, ``app.py`` and ``mcp.py`` (see :meth:`extra_inferences`).
 
         Raises:
             InferenceError, PackageError, ConfigError: see :func:`packyard.inference.infer`.
@@ -98,17 +107,44 @@ class Repository:
         package = self.package(name)
         if package.name not in self._inferences:
             source = self.source(name)
+            extras = {path for _, path in extra_files(package).values()}
             self._inferences[package.name] = infer(
-                package.source_files,
+                [path for path in package.source_files if path not in extras],
                 local_modules={package.name},
                 import_map=self.import_map(name),
-                siblings=self._sibling_distributions(package.name),
+                siblings=self.distributions,
                 explicit=source.explicit_dependencies,
                 explicit_source=source.project_origin or package.path,
                 relative_to=self.config.root,
                 cache=self.scan_cache,
             )
         return self._inferences[package.name]
+
+    def extra_inferences(self, name: str) -> dict[str, Inference]:
+        """The requirements each extra file adds to the core install, by extra name
+        (``{"api": ...}`` for ``routes.py``, see :mod:`packyard.extras`): its inferred
+        requirements minus those the core already has.
+
+        Raises:
+            InferenceError, PackageError, ConfigError: see :func:`packyard.inference.infer`.
+        """
+        package = self.package(name)
+        if package.name not in self._extra_inferences:
+            core = {r.key for r in self.inference(name).requirements}
+            found: dict[str, Inference] = {}
+            for extra, (_, path) in extra_files(package).items():
+                inference = infer(
+                    [path],
+                    local_modules={package.name},
+                    import_map=self.import_map(name),
+                    siblings=self.distributions,
+                    relative_to=self.config.root,
+                    cache=self.scan_cache,
+                )
+                inference.requirements = [r for r in inference.requirements if r.key not in core]
+                found[extra] = inference
+            self._extra_inferences[package.name] = found
+        return self._extra_inferences[package.name]
 
     def test_inference(self, name: str) -> Inference:
         """The requirements of a package's tests beyond the package itself (third-party
@@ -127,7 +163,7 @@ class Repository:
             files,
             local_modules=local,
             import_map=self.import_map(name),
-            siblings=self._sibling_distributions(package.name),
+            siblings=self.distributions,
             explicit=self.source(name).test_dependencies,
             relative_to=self.config.root,
             cache=self.scan_cache,
@@ -155,7 +191,10 @@ class Repository:
                     hint="move the shared code into a package of its own that both import",
                 )
             state[node] = "active"
-            for sibling in sorted(self.inference(node).siblings):
+            siblings = set(self.inference(node).siblings)
+            for inference in self.extra_inferences(node).values():
+                siblings |= inference.siblings
+            for sibling in sorted(siblings):
                 visit(sibling, [*trail, node])
             state[node] = "done"
             if node != start:
@@ -179,15 +218,8 @@ class Repository:
         source = self.source(name)
         inference = self.inference(name)
         self.sibling_closure(name)
-        dependencies = []
-        optional = []
-        for requirement in inference.requirements:
-            text = str(requirement.requirement)
-            if requirement.rule == "sibling" and not requirement.requirement.specifier:
-                sibling_version = self.version(requirement.import_names[0])
-                if sibling_version != UNRELEASED_VERSION:
-                    text = f"{requirement.distribution}>={sibling_version}"
-            (optional if requirement.optional else dependencies).append(text)
+        dependencies = [self._requirement_text(r) for r in inference.required]
+        optional = [self._requirement_text(r) for r in inference.optional]
         table: dict[str, Any] = {}
         table.update(self.config.defaults)
         table.update(
@@ -203,6 +235,15 @@ class Repository:
         table.update(explicit)
         table["dependencies"] = dependencies
         extras = dict(explicit.get("optional-dependencies", {}))
+        for extra, extra_inference in self.extra_inferences(name).items():
+            # What the package lists for the extra itself wins, name by name.
+            own = extras.get(extra, [])
+            listed = _requirement_names(own, source.project_origin, extra)
+            inferred = [
+                self._requirement_text(r) for r in extra_inference.required if r.key not in listed
+            ]
+            extras[extra] = sorted({*own, *inferred})
+            optional += [self._requirement_text(r) for r in extra_inference.optional]
         if optional:
             extras["optional"] = sorted({*extras.get("optional", []), *optional})
         if extras:
@@ -212,4 +253,49 @@ class Repository:
             scripts.setdefault(package.name, f"{package.name}.cli:main")
         if scripts:
             table["scripts"] = scripts
+        groups = {
+            group: dict(points) if isinstance(points, dict) else points  # validated later
+            for group, points in dict(explicit.get("entry-points", {})).items()
+        }
+        for group, points in entry_points(package).items():
+            if isinstance(groups.setdefault(group, {}), dict):
+                for point, value in points.items():
+                    groups[group].setdefault(point, value)
+        if groups:
+            table["entry-points"] = groups
         return table
+
+    def _requirement_text(self, requirement: InferredRequirement) -> str:
+        """A requirement as written into the metadata: a sibling without a specifier
+        requires at least its latest release."""
+        text = str(requirement.requirement)
+        if requirement.rule == "sibling" and not requirement.requirement.specifier:
+            sibling_version = self.version(requirement.import_names[0])
+            if sibling_version != UNRELEASED_VERSION:
+                text = f"{requirement.distribution}>={sibling_version}"
+        return text
+
+
+def _requirement_names(texts: object, origin: Path | None, extra: str) -> set[str]:
+    """The PEP 503 names of the PEP 508 strings a package lists for an extra.
+
+    Raises:
+        ConfigError: not a list of strings, or one is not valid PEP 508 (names ``origin``).
+    """
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise ConfigError(
+            f"[project.optional-dependencies] {extra} must be a list of PEP 508 strings",
+            path=origin,
+            hint=f'e.g. {extra} = ["fastapi>=0.110"]',
+        )
+    names = set()
+    for text in texts:
+        try:
+            names.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement as exc:
+            raise ConfigError(
+                f"invalid requirement {text!r} in [project.optional-dependencies]: {exc}",
+                path=origin,
+                hint='write a PEP 508 requirement, e.g. "fastapi>=0.110"',
+            ) from None
+    return names

@@ -7,7 +7,8 @@ Steps, in order (each failure names its step):
 ``build``     sdist and wheel into ``dist/NAME/`` (see :mod:`packyard.building`)
 ``check``     ``twine check --strict`` on both, and the wheel's file list
 ``venv``      a fresh virtual environment (uv, or virtualenv)
-``install``   the wheel (never the source tree), its dependencies, the wheels of sibling
+``install``   the wheel (never the source tree) with every extra it declares (``optional``,
+              ``api``, ``app``, ``mcp``...), its dependencies, the wheels of sibling
               packages it needs (built the same way), pytest and the tests' own needs
 ``import``    import the package from a temporary folder and check it came from the venv
 ``cli``       ``NAME --help`` for each console script
@@ -153,6 +154,8 @@ def test_install(
         # third-party requirements. They go into the venv while the wheel builds. Siblings
         # are left out: they install from their freshly built wheels, never from the index.
         needs = [*test_needs.required, *repo.inference(package.name).requirements]
+        for extra in repo.extra_inferences(package.name).values():
+            needs += extra.requirements
         first = ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
     twine = None
     try:
@@ -172,9 +175,9 @@ def test_install(
                 report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
             with timer.step("venv", f"fresh venv at {venv_path}, with pytest and dependencies"):
                 venv = prepared.result()
-            extras = (
-                "[optional]" if "optional" in tree.project.get("optional-dependencies", {}) else ""
-            )
+            # Every extra (optional, api, app, mcp...): the tests may exercise all of it.
+            extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
+            extras = f"[{extras}]" if extras else ""
             wheels = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
             wheels += [str(w) for w in sibling_wheels]
             with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
