@@ -8,6 +8,9 @@ Thin wiring only; the work is done by the ``packyard`` library (tooling/packyard
     nox -t test_install             every package's test-install
     nox -s docs-NAME [-- --execute] the package's documentation site in site/NAME/
     nox -s docs [-- --execute]      every package's site and the repository's, in site/
+    nox -s licenses-NAME            the licenses of everything the package installs
+    nox -s audit-NAME               pip-audit on the package's pinned dependencies
+    nox -s lint-NAME                ruff check on the package's files
     nox -s tests                    packyard's own test suite
     nox -s lint                     ruff over the repository
 """
@@ -39,6 +42,21 @@ for _name in sessions.package_names(ROOT):
     def _docs(session: nox.Session, name: str = _name) -> None:
         """The package's documentation site in site/NAME/ (-- --execute runs notebooks)."""
         sessions.docs_package(session, ROOT, name)
+
+    @nox.session(name=f"licenses-{_name}", python=False, tags=["licenses", "gates"])
+    def _licenses(session: nox.Session, name: str = _name) -> None:
+        """Every distribution the package installs has an allowed license."""
+        sessions.gate(session, ROOT, name, "licenses")
+
+    @nox.session(name=f"audit-{_name}", python=False, tags=["audit", "gates"])
+    def _audit(session: nox.Session, name: str = _name) -> None:
+        """pip-audit on the pinned dependencies; fails when anything was not audited."""
+        sessions.gate(session, ROOT, name, "audit")
+
+    @nox.session(name=f"lint-{_name}", python=False, tags=["lint", "gates"])
+    def _lint(session: nox.Session, name: str = _name) -> None:
+        """ruff check on the package's files."""
+        sessions.gate(session, ROOT, name, "lint")
 
 
 @nox.session(python=False)

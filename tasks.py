@@ -1,10 +1,19 @@
 """invoke tasks for repository-level work. Thin wiring only: the work is done by the
 ``packyard`` library (tooling/packyard/).
 
-    invoke list [--json]            every package with its version, form and summary
+    invoke list [--json]            every package: form, version, last release, summary,
+                                    requirements
+    invoke new NAME [--folder] [--cli] [--api] [--app] [--summary TEXT]
+                                    scaffold a package that passes its test-install
+    invoke rename OLD NEW           rename a package: files, tests, history, references
+    invoke remove NAME [--purge] [--force]
+                                    remove a package (its release history unless --purge)
+    invoke gate GATE NAME           licenses, audit, lint, or release (what a release runs)
+    invoke import-paa PATH [--packages A,B] [--index-url URL] [--dry-run]
+                                    move a package-auto-assembler repository's packages
     invoke build NAME               assemble, build and check one package
     invoke release NAME [--repository R] [--bump patch|minor|major] [--version X.Y.Z]
-                   [--dry-run] [--no-commit] [--push]
+                   [--dry-run] [--no-commit] [--push] [--skip-gates]
                                     release packages (NAME may be "a,b,c") to an index
     invoke readme [--check]         regenerate the README's package table
     invoke index [--port PORT]      serve the local index (.packyard/index/) until Ctrl-C
@@ -33,8 +42,89 @@ def _run(*argv: str) -> None:
 
 @task(name="list", help={"json": "print JSON"})
 def list_(c: Context, json: bool = False) -> None:
-    """List the repository's packages."""
+    """List the packages: form, version, last release, summary and requirements."""
     _run("list", *(["--json"] if json else []))
+
+
+@task(
+    help={
+        "name": "the import name (my_tool)",
+        "folder": "a folder package (default: a single file)",
+        "cli": "with cli.py, the console script NAME",
+        "api": "with routes.py, FastAPI routes (extra api)",
+        "app": "with app.py, a Streamlit app (extra app)",
+        "summary": "the one-line summary",
+    }
+)
+def new(
+    c: Context,
+    name: str,
+    folder: bool = False,
+    cli: bool = False,
+    api: bool = False,
+    app: bool = False,
+    summary: str = "",
+) -> None:
+    """Scaffold a package that passes its own test-install."""
+    flags = (("--folder", folder), ("--cli", cli), ("--api", api), ("--app", app))
+    _run(
+        "new",
+        name,
+        *[flag for flag, on in flags if on],
+        *(["--summary", summary] if summary else []),
+    )
+
+
+@task(help={"old": "the package", "new": "its new import name"})
+def rename(c: Context, old: str, new: str) -> None:
+    """Rename a package: sources, tests, tracking file, references (git mv when tracked)."""
+    _run("rename", old, new)
+
+
+@task(
+    help={
+        "name": "the package",
+        "purge": "also delete its release history (.packyard/releases/NAME.json)",
+        "force": "remove even when other packages import it or it has uncommitted changes",
+    }
+)
+def remove(c: Context, name: str, purge: bool = False, force: bool = False) -> None:
+    """Remove a package and every file of it (git rm when tracked)."""
+    _run("remove", name, *(["--purge"] if purge else []), *(["--force"] if force else []))
+
+
+@task(
+    help={
+        "gate": "licenses, audit, lint, or release (the gates a release runs)",
+        "name": 'the package, or several: "a,b"',
+        "json": "print the reports as JSON",
+    }
+)
+def gate(c: Context, gate: str, name: str, json: bool = False) -> None:
+    """Run a quality gate for packages."""
+    _run("gate", gate, name, *(["--json"] if json else []))
+
+
+@task(
+    name="import-paa",
+    help={
+        "path": "the package-auto-assembler repository (holding .paa.config)",
+        "packages": 'only these packages: "a,b"',
+        "index_url": "where the paa releases were published (default: PyPI)",
+        "dry_run": "check and report, write nothing",
+    },
+)
+def import_paa(
+    c: Context, path: str, packages: str = "", index_url: str = "", dry_run: bool = False
+) -> None:
+    """Import a package-auto-assembler repository's packages, with their release history."""
+    _run(
+        "import-paa",
+        path,
+        *(["--packages", packages] if packages else []),
+        *(["--index-url", index_url] if index_url else []),
+        *(["--dry-run"] if dry_run else []),
+    )
 
 
 @task
@@ -52,6 +142,7 @@ def build(c: Context, name: str) -> None:
         "dry_run": "print what would happen, change nothing",
         "no_commit": "record and tag, but do not commit",
         "push": "push the release commit and tag",
+        "skip_gates": "do not run the quality gates (lint, licenses, audit)",
     }
 )
 def release(
@@ -63,6 +154,7 @@ def release(
     dry_run: bool = False,
     no_commit: bool = False,
     push: bool = False,
+    skip_gates: bool = False,
 ) -> None:
     """Version, build, test, upload, verify and record packages."""
     argv = ["release", name, "--repository", repository]
@@ -70,7 +162,12 @@ def release(
     argv += ["--version", version] if version else []
     argv += [
         flag
-        for flag, on in (("--dry-run", dry_run), ("--no-commit", no_commit), ("--push", push))
+        for flag, on in (
+            ("--dry-run", dry_run),
+            ("--no-commit", no_commit),
+            ("--push", push),
+            ("--skip-gates", skip_gates),
+        )
         if on
     ]
     _run(*argv)

@@ -8,7 +8,7 @@ Commands::
     packyard lock NAME
     packyard list [--json]
     packyard release NAME... [--repository R] [--bump L | --version V] [--dry-run]
-                             [--no-commit] [--push] [--remote REMOTE]
+                             [--no-commit] [--push] [--remote REMOTE] [--skip-gates]
     packyard readme [--check]
     packyard index [--port PORT]
     packyard changed (--base REF [--head REF] [--release] | --packages NAMES) [--json]
@@ -18,6 +18,19 @@ Commands::
     packyard with-trusted-publishing [--repository R] -- COMMAND...
     packyard docs [NAME...] [--execute]
     packyard docs-publish [NAME...] [--remote R] [--branch B] [--dry-run] [--build]
+    packyard new NAME [--folder] [--cli] [--api] [--app] [--summary TEXT]
+    packyard rename OLD NEW
+    packyard remove NAME [--purge] [--force]
+    packyard gate (licenses|audit|lint|release) NAME... [--json]
+    packyard import-paa PATH [--packages A,B] [--index-url URL] [--dry-run]
+
+Running what an installed package ships (in the environment packyard runs from)::
+
+    packyard serve NAME [NAME...] [--host 127.0.0.1] [--port 8000]
+    packyard app NAME [--host 127.0.0.1] [--port 8501]
+    packyard mcp NAME [--transport stdio|streamable-http] [--host H] [--port P]
+    packyard artifacts NAME [--only PATH]... [--extract DEST] [--json]
+    packyard show NAME [--json]
 """
 
 from __future__ import annotations
@@ -44,6 +57,7 @@ def _requirements(args: argparse.Namespace) -> int:
     if not path.exists():
         raise PackyardError("no such file or folder", path=path)
     inference = None
+    extras = {}
     try:
         repo = Repository.open(
             find_root(path if path.is_dir() else path.parent), use_environment=args.use_environment
@@ -53,6 +67,7 @@ def _requirements(args: argparse.Namespace) -> int:
         match = []
     if match:
         inference = repo.inference(match[0].name)
+        extras = repo.extra_inferences(match[0].name)
     else:
         files, local = local_modules_of(path)
         inference = infer(
@@ -61,13 +76,23 @@ def _requirements(args: argparse.Namespace) -> int:
             import_map=ImportMap(use_environment=args.use_environment),
             relative_to=Path.cwd(),
         )
-    for warning in inference.warnings:
+    from packyard.extras import with_extra
+
+    rows = [(r, r.pep508(), "optional" if r.optional else None) for r in inference.requirements]
+    for extra, found in extras.items():  # routes.py, app.py, mcp.py: their extras
+        rows += [(r, with_extra(r.requirement, extra), extra) for r in found.required]
+        rows += [(r, r.pep508(), "optional") for r in found.optional]
+    for warning in [*inference.warnings, *(w for f in extras.values() for w in f.warnings)]:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:
-        print(json.dumps([r.to_json() for r in inference.requirements], indent=2))
+        print(
+            json.dumps(
+                [{**r.to_json(), "requirement": line, "extra": e} for r, line, e in rows], indent=2
+            )
+        )
     else:
-        for requirement in inference.requirements:
-            print(requirement.pep508())
+        for _, line, _ in rows:
+            print(line)
     return 0
 
 
@@ -102,25 +127,13 @@ def _lock(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    repo = _open_repo()
-    rows = []
-    for name, package in repo.packages.items():
-        source = repo.source(name)
-        rows.append(
-            {
-                "name": name,
-                "distribution": package.dist_name,
-                "form": package.form,
-                "version": repo.version(name),
-                "summary": source.summary,
-                "requirements": [r.pep508() for r in repo.inference(name).requirements],
-            }
-        )
+    from packyard.chores import format_list, list_packages
+
+    rows = list_packages(_open_repo())
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        for row in rows:
-            print(f"{row['name']:<24} {row['version']:<10} {row['form']:<7} {row['summary']}")
+        print(format_list(rows), end="")
     return 0
 
 
@@ -135,6 +148,7 @@ def _release(args: argparse.Namespace) -> int:
         commit=not args.no_commit,
         push=args.push,
         remote=args.remote,
+        gates=not args.skip_gates,
     )
     results = release(_open_repo(), args.names, options, progress=print)
     print(summary(results))
@@ -354,6 +368,230 @@ def _add_docs_commands(commands: argparse._SubParsersAction) -> None:
     pub.set_defaults(func=_docs_publish)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from packyard.runtime.serve import serve
+
+    serve(_names(args.names), host=args.host, port=args.port, progress=print)
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    from packyard.runtime.app import run_app
+
+    run_app(args.name, host=args.host, port=args.port, progress=print)
+    return 0  # pragma: no cover - run_app replaces the process
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from packyard.runtime.mcp_server import run_server
+
+    # Standard output belongs to the protocol over stdio: messages go to standard error.
+    run_server(
+        args.name,
+        transport=args.transport,
+        host=args.host,
+        port=args.port,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return 0
+
+
+def _artifacts(args: argparse.Namespace) -> int:
+    from packyard.runtime.artifacts import extract_artifacts, list_artifacts
+
+    if args.extract:
+        for path in extract_artifacts(args.name, Path(args.extract), args.paths):
+            print(path)
+        return 0
+    found = list_artifacts(args.name, args.paths)
+    if not found:
+        print(f"{args.name} ships no artifacts", file=sys.stderr)
+    if args.json:
+        print(json.dumps([{"path": a.path, "size": a.size} for a in found], indent=2))
+    else:
+        for artifact in found:
+            print(f"{artifact.size:>12}  {artifact.path}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from packyard.runtime.show import describe, render
+
+    description = describe(args.name)
+    print(json.dumps(description, indent=2) if args.json else render(description))
+    return 0
+
+
+def _add_runtime_commands(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the FastAPI routes of installed packages under /NAME, with uvicorn"
+    )
+    serve.add_argument("names", nargs="+", metavar="NAME", help="installed packages")
+    serve.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
+    serve.add_argument("--port", type=int, default=8000, help="default: %(default)s")
+    serve.set_defaults(func=_serve)
+
+    app = commands.add_parser("app", help="run an installed package's Streamlit app (headless)")
+    app.add_argument("name", metavar="NAME", help="an installed package")
+    app.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
+    app.add_argument("--port", type=int, default=8501, help="default: %(default)s")
+    app.set_defaults(func=_app)
+
+    mcp = commands.add_parser("mcp", help="run an installed package's MCP server")
+    mcp.add_argument("name", metavar="NAME", help="an installed package")
+    mcp.add_argument(
+        "--transport", choices=["stdio", "streamable-http"], default="stdio", help="default: stdio"
+    )
+    mcp.add_argument("--host", default="127.0.0.1", help="streamable-http only (%(default)s)")
+    mcp.add_argument("--port", type=int, default=8000, help="streamable-http only (%(default)s)")
+    mcp.set_defaults(func=_mcp)
+
+    artifacts = commands.add_parser(
+        "artifacts", help="list or extract the files under an installed package's artifacts/"
+    )
+    artifacts.add_argument("name", metavar="NAME", help="an installed package")
+    artifacts.add_argument(
+        "--only",
+        dest="paths",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="only this file or folder, relative to artifacts/ (repeatable)",
+    )
+    artifacts.add_argument("--extract", metavar="DEST", help="copy them into this folder")
+    artifacts.add_argument("--json", action="store_true", help="list as JSON")
+    artifacts.set_defaults(func=_artifacts)
+
+    show = commands.add_parser("show", help="what an installed package is and ships")
+    show.add_argument("name", metavar="NAME", help="an installed package")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_show)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from packyard.scaffold import new_package
+
+    made = new_package(
+        _open_repo(),
+        args.name,
+        folder=args.folder,
+        cli=args.cli,
+        api=args.api,
+        app=args.app,
+        summary=args.summary,
+    )
+    root = made.path.parent.parent
+    for path in made.files:
+        print(f"created {path.relative_to(root)}")
+    for note in made.notes:
+        print(f"note: {note}")
+    print(f"next: nox -s test_install-{made.name}")
+    return 0
+
+
+def _print_chore(report) -> None:  # type: ignore[no-untyped-def]
+    for path in report.rewritten:
+        print(f"rewrote {path}")
+    for note in report.notes:
+        print(f"note: {note}")
+
+
+def _rename(args: argparse.Namespace) -> int:
+    from packyard.chores import rename_package
+
+    report = rename_package(_open_repo(), args.old, args.new, progress=print)
+    _print_chore(report)
+    staged = " (staged with git mv)" if report.git else ""
+    print(f"renamed {args.old} to {report.package}{staged}")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from packyard.chores import remove_package
+
+    report = remove_package(
+        _open_repo(), args.name, purge=args.purge, force=args.force, progress=print
+    )
+    _print_chore(report)
+    staged = " (staged with git rm)" if report.git else ""
+    print(f"removed {report.package}{staged}")
+    return 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from packyard.gates import release_gates, run_gate
+
+    repo = _open_repo()
+    gates = release_gates(repo.config) if args.gate == "release" else (args.gate,)
+    reports = []
+    for name in _names(args.names):
+        for gate in gates:
+            report = run_gate(repo, name, gate)
+            reports.append(report)
+            if not args.json:
+                print(f"[{gate}] {report.package}")
+                print("".join(f"  {line}\n" for line in report.lines), end="")
+                print("".join(f"  problem: {p}\n" for p in report.problems), end="")
+                print(report.summary())
+    if args.json:
+        print(json.dumps([r.to_json() for r in reports], indent=2))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def _import_paa(args: argparse.Namespace) -> int:
+    from packyard.paa_import import DEFAULT_INDEX_URL, import_paa
+
+    report = import_paa(
+        _open_repo(),
+        Path(args.path),
+        names=_names(args.packages or []) or None,
+        index_url=args.index_url or DEFAULT_INDEX_URL,
+        dry_run=args.dry_run,
+        progress=print,
+    )
+    print(report.render(), end="")
+    return 0
+
+
+def _add_chore_commands(commands: argparse._SubParsersAction) -> None:
+    new = commands.add_parser("new", help="scaffold a package that passes its test-install")
+    new.add_argument("name", help="the import name (my_tool)")
+    new.add_argument("--folder", action="store_true", help="a folder package (default: one file)")
+    new.add_argument("--cli", action="store_true", help="with cli.py (a console script)")
+    new.add_argument("--api", action="store_true", help="with routes.py (FastAPI, extra api)")
+    new.add_argument("--app", action="store_true", help="with app.py (Streamlit, extra app)")
+    new.add_argument("--summary", help="the one-line summary")
+    new.set_defaults(func=_new)
+
+    rename = commands.add_parser("rename", help="rename a package and all its files")
+    rename.add_argument("old", help="the package")
+    rename.add_argument("new", help="its new import name")
+    rename.set_defaults(func=_rename)
+
+    remove = commands.add_parser("remove", help="remove a package and all its files")
+    remove.add_argument("name", help="the package")
+    remove.add_argument("--purge", action="store_true", help="also delete its release history")
+    remove.add_argument(
+        "--force", action="store_true", help="even if imported by others or not committed"
+    )
+    remove.set_defaults(func=_remove)
+
+    gate = commands.add_parser("gate", help="run a quality gate (release: those a release runs)")
+    gate.add_argument("gate", choices=["licenses", "audit", "lint", "release"])
+    gate.add_argument("names", nargs="+", metavar="NAME", help="packages (or 'a,b')")
+    gate.add_argument("--json", action="store_true", help="print the reports as JSON")
+    gate.set_defaults(func=_gate)
+
+    paa = commands.add_parser(
+        "import-paa", help="import the packages of a package-auto-assembler repository"
+    )
+    paa.add_argument("path", help="the paa repository (holding .paa.config)")
+    paa.add_argument("--packages", action="append", help="only these ('a,b'; repeatable)")
+    paa.add_argument("--index-url", help="where the paa releases are (default: PyPI)")
+    paa.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    paa.set_defaults(func=_import_paa)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``packyard`` command."""
     parser = argparse.ArgumentParser(
@@ -405,6 +643,9 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--no-commit", action="store_true", help="record, tag, but do not commit")
     rel.add_argument("--push", action="store_true", help="push the commit and tag")
     rel.add_argument("--remote", default="origin", help="the remote to push to")
+    rel.add_argument(
+        "--skip-gates", action="store_true", help="do not run the quality gates (lint, licenses...)"
+    )
     rel.set_defaults(func=_release)
 
     readme = commands.add_parser("readme", help="regenerate the README's package table")
@@ -418,6 +659,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(func=_index)
     _add_ci_commands(commands)
     _add_docs_commands(commands)
+    _add_runtime_commands(commands)
+    _add_chore_commands(commands)
     return parser
 
 

@@ -13,6 +13,15 @@ Keys (all optional)::
     [tool.packyard.defaults]        # PEP 621 fields every package gets unless it says
     authors = [{ name = "Data team" }]
     license = "MIT"
+
+Quality-gate keys (read by :mod:`packyard.gates`)::
+
+    allowed-licenses = ["MIT", "BSD-3-Clause", "Apache-2.0"]   # SPDX identifiers
+    audit = true                    # invoke release also runs pip-audit
+    audit-service = "pypi"          # or "osv"
+    audit-url = "https://api.osv.dev/v1/query"   # the OSV API, for audit-service = "osv"
+    [tool.packyard.license-overrides]   # distribution -> SPDX expression, when its
+    "some-dist" = "MIT"                 # metadata says nothing usable
 """
 
 from __future__ import annotations
@@ -35,6 +44,11 @@ KNOWN_KEYS = (
     "import-map",
     "defaults",
     "repositories",
+    "allowed-licenses",
+    "license-overrides",
+    "audit",
+    "audit-service",
+    "audit-url",
 )
 
 

@@ -109,6 +109,23 @@ class DocsError(PackyardError):
     or docs toolchain, a site that was never built, a rejected push to ``gh-pages``."""
 
 
+class GateError(PackyardError):
+    """A quality gate failed: a dependency's license is not allowed or unknown, a
+    vulnerability was found or a dependency could not be audited, lint findings."""
+
+
+class LinkError(PackyardError):
+    """An ``artifacts/*.link`` file cannot be turned into the file it names at build time:
+    the URL is unreachable or answers an error, the download exceeds its size limit, or its
+    sha256 does not match the one the link gives."""
+
+
+class RunError(PackyardError):
+    """An installed package's routes, app, MCP server or artifacts cannot be run or read:
+    the package is not installed or does not ship that part, an extra it needs (its own or
+    packyard's ``serve``) is missing, or an artifact path leaves the package."""
+
+
 def tail_lines(text: str, count: int) -> list[str]:
     """Return the last ``count`` non-empty lines of ``text`` (a list of str, oldest first)."""
     lines = [line for line in text.splitlines() if line.strip()]

@@ -5,6 +5,8 @@ For each package, in order (each failure names its step):
 ``plan``      the released versions (tracking file, git tags ``NAME-vX.Y.Z``), the commits
               since the last release that reach the package, the next version and the notes
 ``index``     the versions the target index already has (a version is never reused)
+``gates``     the quality gates (:mod:`packyard.gates`: lint, licenses, and audit when
+              ``[tool.packyard] audit = true``), unless ``gates=False``
 then the test-install pipeline with that version (``assemble``, ``build``, ``check``
 (``twine check --strict``), ``venv``, ``install``, ``import``, ``cli``, ``tests``), then
 ``upload``    ``twine upload`` of the sdist and wheel
@@ -37,6 +39,7 @@ from packaging.version import Version
 
 from packyard import gitutil
 from packyard.errors import NothingToRelease, PackyardError, ReleaseError
+from packyard.gates import release_gates, run_gates
 from packyard.index_query import folder_files, project_files
 from packyard.localindex import LocalIndex
 from packyard.publish import FileRecord, upload, upload_command, verify_install, verify_on_index
@@ -83,6 +86,8 @@ class ReleaseOptions:
             them changed in the work tree and tags ``HEAD``.
         push: push the commit and tag to ``remote``.
         remote: the git remote to push to.
+        gates: run the quality gates first (:func:`packyard.gates.release_gates`: lint,
+            licenses, and audit when ``[tool.packyard] audit = true``).
         pypirc: the ``.pypirc`` to read; ``~/.pypirc`` when None.
         environ: where credentials are read from; ``os.environ`` when None.
     """
@@ -94,6 +99,7 @@ class ReleaseOptions:
     commit: bool = True
     push: bool = False
     remote: str = "origin"
+    gates: bool = True
     pypirc: Path | None = None
     environ: Mapping[str, str] | None = None
 
@@ -376,9 +382,14 @@ def _release_one(
         raise ReleaseError(f"the tag {plan.tag} exists already", hint=f"git tag -d {plan.tag}")
 
     if options.dry_run:
+        if options.gates:
+            progress(f"  dry run: would run the gates {', '.join(release_gates(repo.config))}")
         _print_dry_run(repo, plan, options, target, progress)
         result.status = "planned"
         return
+    if options.gates:
+        with steps.step("gates", f"quality gates of {plan.package}"):
+            run_gates(repo, plan.package, progress=progress)
 
     date = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     repo.pending_releases[plan.package] = {

@@ -40,7 +40,7 @@ def package_names(root: Path) -> list[str]:
 
 
 #: The per-package session prefixes (``PREFIX-NAME``).
-PER_PACKAGE = ("test_install", "requirements", "docs")
+PER_PACKAGE = ("test_install", "requirements", "docs", "licenses", "audit", "lint")
 
 
 def requested_sessions(argv: list[str]) -> list[str]:
@@ -159,3 +159,11 @@ def docs(session: Any, root: Path) -> None:
         session,
         lambda: build_all(Repository.open(root), execute=execute, progress=session.log),
     )
+
+
+def gate(session: Any, root: Path, name: str, which: str) -> None:
+    """The ``licenses-NAME``, ``audit-NAME`` and ``lint-NAME`` sessions: one quality gate
+    (see :mod:`packyard.gates`); its lines are logged, its problems fail the session."""
+    from packyard.gates import run_gates
+
+    _call(session, lambda: run_gates(Repository.open(root), name, [which], progress=session.log))

@@ -1,0 +1,371 @@
+"""Chores end to end in temporary repositories: ``new`` (scaffolds that pass their own
+test-install in a real venv), ``rename`` and ``remove`` (real git: staged renames and
+deletions, history kept or purged), ``list --json``."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from packyard.chores import list_packages, remove_package, rename_package, rewrite_references
+from packyard.cli import main
+from packyard.errors import PackageError
+from packyard.localindex import LocalIndex
+from packyard.readme_table import END, START
+from packyard.repo import Repository
+from packyard.scaffold import new_package
+from packyard.testinstall import build_and_check, test_install
+from packyard.tracking import read_tracking, record_release, tracking_file
+from tests.conftest import RepoFactory
+
+ALPHA = '"""Alpha: says hello.\n\n>>> alpha.hello()\n\'hi\'\n"""\n\nimport alpha\n\n\ndef hello():\n    return "hi"\n'
+TEST_ALPHA = "import alpha\nfrom alpha import hello\n\n\ndef test_hello():\n    assert alpha.hello() == hello() == 'hi'\n"
+BETA_INIT = '"""Beta: uses alpha."""\n\nfrom alpha import hello\n\n__all__ = ["hello"]\n'
+README = f"# demo\n\n{START}\n{END}\n"
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def git_init(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.name", "Chores Test")
+    git(root, "config", "user.email", "chores@example.invalid")
+    git(root, "config", "commit.gpgsign", "false")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+
+
+def staged(root: Path) -> list[str]:
+    """What the index holds: ``git status --porcelain`` lines whose first column is set,
+    as ``"X path"`` (the work-tree column dropped)."""
+    return sorted(
+        f"{line[0]} {line[3:]}"
+        for line in git(root, "status", "--porcelain").splitlines()
+        if line[0] not in " ?"
+    )
+
+
+def released(root: Path, name: str, version: str = "1.2.0") -> Path:
+    return record_release(
+        root / ".packyard",
+        name,
+        {"version": version, "date": "2025-01-01T00:00:00+00:00", "notes": [], "files": []},
+    )
+
+
+def run_cli(root: Path, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
+    monkeypatch.chdir(root)
+    return main(list(argv))
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if ".git" not in p.parts and "__pycache__" not in p.parts
+    )
+
+
+# --- new ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_new_module_package_passes_its_own_test_install(
+    make_repo: RepoFactory,
+    local_index: LocalIndex,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = make_repo(packyard=f'index-url = "{local_index.simple_url}"\n')
+    assert run_cli(root, monkeypatch, "new", "greeter", "--summary", "Greets people.") == 0
+    assert "created packages/greeter.py" in capsys.readouterr().out
+    assert (root / "packages" / "test_greeter.py").is_file()
+    text = (root / "packages" / "greeter.py").read_text()
+    assert text.startswith("# /// script\n") and '"""Greets people.' in text
+
+    repo = Repository.open(root)
+    assert repo.source("greeter").summary == "Greets people."
+    report = test_install(repo, "greeter", progress=lambda line: None)
+    assert report.tests_run
+    assert [name for name, _ in report.steps][-1] == "tests"
+
+
+@pytest.mark.slow
+def test_new_folder_package_with_cli_passes_its_own_test_install(
+    make_repo: RepoFactory, local_index: LocalIndex
+) -> None:
+    root = make_repo(packyard=f'index-url = "{local_index.simple_url}"\n')
+    repo = Repository.open(root)
+    made = new_package(repo, "hello_cli", cli=True)
+    assert made.form == "folder"
+    names = [p.relative_to(root / "packages" / "hello_cli").as_posix() for p in made.files]
+    assert names == [
+        "README.md",
+        "__init__.py",
+        "cli.py",
+        "pyproject.toml",
+        "tests/test_cli.py",
+        "tests/test_greet.py",
+    ]
+    report = test_install(Repository.open(root), "hello_cli", progress=lambda line: None)
+    steps = [name for name, _ in report.steps]
+    assert "cli" in steps and report.tests_run  # hello_cli --help ran, and the tests
+    assert "hello_cli/cli.py" in report.wheel_files
+
+
+@pytest.mark.slow
+def test_new_api_and_app_scaffold_builds_with_routes_and_app(make_repo: RepoFactory) -> None:
+    root = make_repo()
+    made = new_package(Repository.open(root), "webby", api=True, app=True)
+    folder = root / "packages" / "webby"
+    routes = ast.parse((folder / "routes.py").read_text())
+    assigned = [
+        t.id
+        for n in routes.body
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if hasattr(t, "id")
+    ]
+    assert assigned == ["router"]
+    assert (folder / "app.py").is_file() and folder / "tests" / "test_routes.py" in made.files
+    _, artifacts, files = build_and_check(Repository.open(root), "webby", progress=lambda _: None)
+    assert {"webby/routes.py", "webby/app.py", "webby/__init__.py"} <= set(files)
+    with zipfile.ZipFile(artifacts.wheel) as wheel:
+        assert not any("/tests/" in name for name in wheel.namelist())
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("1tool", "not a valid Python identifier"),
+        ("my-tool", "not a valid Python identifier"),
+        ("class", "keyword"),
+        ("json", "standard-library module"),
+        ("test_things", "may not start with 'test_'"),
+        ("alpha", "is taken"),
+        ("Alpha", "is taken"),  # same distribution name, alpha
+    ],
+)
+def test_new_refuses_invalid_and_taken_names(
+    make_repo: RepoFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    message: str,
+) -> None:
+    root = make_repo({"packages/alpha.py": ALPHA})
+    before = tree(root)
+    assert run_cli(root, monkeypatch, "new", name, "--folder") == 1
+    assert message in capsys.readouterr().err
+    assert tree(root) == before  # nothing written
+
+
+def test_new_under_a_removed_released_name_continues_its_history(make_repo: RepoFactory) -> None:
+    root = make_repo({"README.md": README})
+    released(root, "phoenix", "2.0.1")
+    made = new_package(Repository.open(root), "phoenix")
+    assert any("2.0.1" in note for note in made.notes)
+    assert Repository.open(root).version("phoenix") == "2.0.1"
+    assert "README.md package table updated" in made.notes
+    assert "[`phoenix`](packages/phoenix.py) | 2.0.1" in (root / "README.md").read_text()
+
+
+# --- rename ---------------------------------------------------------------------------
+
+
+def test_rename_in_git_moves_every_file_and_rewrites_references(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo(
+        {
+            "packages/alpha.py": ALPHA,
+            "packages/test_alpha.py": TEST_ALPHA,
+            "packages/beta/__init__.py": BETA_INIT,
+            "README.md": README,
+        }
+    )
+    released(root, "alpha")
+    (root / "build" / "alpha").mkdir(parents=True)
+    (root / "build" / "alpha" / "stale.txt").write_text("old build")
+    git_init(root)
+
+    assert run_cli(root, monkeypatch, "rename", "alpha", "gamma") == 0
+    out = capsys.readouterr().out
+    packages = root / "packages"
+    assert not (packages / "alpha.py").exists() and not (packages / "test_alpha.py").exists()
+    assert staged(root) == [
+        "R .packyard/releases/alpha.json -> .packyard/releases/gamma.json",
+        "R packages/alpha.py -> packages/gamma.py",
+        "R packages/test_alpha.py -> packages/test_gamma.py",
+    ]
+    assert (packages / "test_gamma.py").read_text() == TEST_ALPHA.replace("alpha", "gamma")
+    assert ">>> gamma.hello()" in (packages / "gamma.py").read_text()
+    assert read_tracking(root / ".packyard", "gamma")["package"] == "gamma"
+    assert not tracking_file(root / ".packyard", "alpha").exists()
+    assert not (root / "build" / "alpha").exists()
+    assert "package 'beta' imports 'alpha'" in out
+    readme = (root / "README.md").read_text()
+    assert "[`gamma`](packages/gamma.py) | 1.2.0" in readme and "`alpha`" not in readme
+    assert Repository.open(root).version("gamma") == "1.2.0"
+    # The other package's import is left for the user (reported above).
+    assert (packages / "beta" / "__init__.py").read_text() == BETA_INIT
+
+
+@pytest.mark.slow
+def test_renamed_folder_package_outside_git_still_passes_its_test_install(
+    make_repo: RepoFactory, local_index: LocalIndex
+) -> None:
+    root = make_repo(packyard=f'index-url = "{local_index.simple_url}"\n')
+    new_package(Repository.open(root), "old_name", cli=True)
+    folder = root / "packages" / "old_name"
+    (folder / "artifacts").mkdir()
+    (folder / "artifacts" / "words.txt").write_text("hello\n")
+    (folder / "data.py").write_text(
+        '"""Shipped data."""\n\nfrom importlib.resources import files\n\nimport old_name\n\n\n'
+        'def words() -> str:\n    return files("old_name").joinpath("artifacts/words.txt")'
+        ".read_text() + old_name.greet()\n"
+    )
+    (folder / "tests" / "test_data.py").write_text(
+        "from old_name.data import words\n\n\ndef test_words():\n"
+        "    assert words() == 'hello\\nHello, world!'\n"
+    )
+
+    report = rename_package(Repository.open(root), "old_name", "new_name", progress=lambda _: None)
+    assert not report.git and not folder.exists()
+    new = root / "packages" / "new_name"
+    assert 'files("new_name")' in (new / "data.py").read_text()
+    assert new / "cli.py" in report.rewritten and new / "tests" / "test_data.py" in report.rewritten
+    result = test_install(Repository.open(root), "new_name", progress=lambda _: None)
+    assert result.tests_run and "cli" in [name for name, _ in result.steps]
+
+
+def test_rename_refuses_a_taken_or_invalid_name_and_moves_nothing(
+    make_repo: RepoFactory,
+) -> None:
+    root = make_repo({"packages/alpha.py": ALPHA, "packages/beta/__init__.py": BETA_INIT})
+    before = tree(root)
+    repo = Repository.open(root)
+    with pytest.raises(PackageError, match="'beta' is taken"):
+        rename_package(repo, "alpha", "beta")
+    with pytest.raises(PackageError, match="not a valid Python identifier"):
+        rename_package(repo, "alpha", "9lives")
+    with pytest.raises(PackageError, match="no package named 'omega'"):
+        rename_package(repo, "omega", "delta")
+    assert tree(root) == before
+
+
+def test_rewrite_references_leaves_other_names_alone() -> None:
+    text = "import alpha as a\nfrom alpha.core import x\nalphabet = 1\nself.alpha.x\n'alpha-x'\n"
+    assert rewrite_references(text, "alpha", "omega") == (
+        "import omega as a\nfrom omega.core import x\nalphabet = 1\nself.alpha.x\n'alpha-x'\n"
+    )
+
+
+# --- remove ---------------------------------------------------------------------------
+
+
+def test_remove_keeps_release_history_unless_purged(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo(
+        {
+            "packages/alpha.py": ALPHA,
+            "packages/test_alpha.py": TEST_ALPHA,
+            "packages/solo/__init__.py": '"""Solo."""\n',
+            "packages/solo/tests/test_solo.py": "def test_nothing():\n    assert True\n",
+            "packages/solo/docs/index.md": "# Solo\n",
+            "README.md": README,
+        }
+    )
+    released(root, "alpha", "0.3.0")
+    released(root, "solo", "1.0.0")
+    git_init(root)
+    git(root, "tag", "-a", "alpha-v0.3.0", "-m", "alpha 0.3.0")
+
+    assert run_cli(root, monkeypatch, "remove", "alpha") == 0
+    out = capsys.readouterr().out
+    assert staged(root) == ["D packages/alpha.py", "D packages/test_alpha.py"]
+    assert tracking_file(root / ".packyard", "alpha").is_file()
+    assert "release history kept" in out and "0.3.0" in out and "alpha-v0.3.0" in out
+    assert "`alpha`" not in (root / "README.md").read_text()
+
+    git(root, "commit", "-q", "-am", "remove alpha")
+    assert run_cli(root, monkeypatch, "remove", "solo", "--purge") == 0
+    assert staged(root) == [
+        "D .packyard/releases/solo.json",
+        "D packages/solo/__init__.py",
+        "D packages/solo/docs/index.md",
+        "D packages/solo/tests/test_solo.py",
+    ]
+    assert not (root / "packages" / "solo").exists()
+    assert not tracking_file(root / ".packyard", "solo").exists()
+    assert not list((root / ".packyard").glob(".remove-*"))  # the trash is gone
+
+
+def test_remove_refuses_a_package_others_import_or_with_uncommitted_changes(
+    make_repo: RepoFactory,
+) -> None:
+    root = make_repo({"packages/alpha.py": ALPHA, "packages/beta/__init__.py": BETA_INIT})
+    git_init(root)
+    repo = Repository.open(root)
+    with pytest.raises(PackageError, match="'beta' imports 'alpha'"):
+        remove_package(repo, "alpha")
+    (root / "packages" / "beta" / "extra.py").write_text("X = 1\n")
+    with pytest.raises(PackageError, match=r"uncommitted changes: packages/beta/extra\.py"):
+        remove_package(repo, "beta")
+    assert (root / "packages" / "alpha.py").is_file() and (root / "packages" / "beta").is_dir()
+
+    report = remove_package(repo, "alpha", force=True, progress=lambda _: None)
+    assert "package 'beta' still imports 'alpha'" in report.notes
+    assert not (root / "packages" / "alpha.py").exists()
+
+
+# --- list -----------------------------------------------------------------------------
+
+
+def test_list_json_gives_form_version_last_release_summary_and_requirements(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo(
+        {
+            "packages/alpha.py": ALPHA,
+            "packages/beta/__init__.py": BETA_INIT + "\nimport yaml  # noqa: E402\n",
+        }
+    )
+    released(root, "beta", "0.4.2")
+    assert run_cli(root, monkeypatch, "list", "--json") == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["alpha"]["form"] == "module" and rows["alpha"]["last_release"] is None
+    assert rows["alpha"]["version"] == "0.0.0" and rows["alpha"]["requirements"] == []
+    beta = rows["beta"]
+    assert beta["form"] == "folder" and beta["version"] == "0.4.2"
+    assert beta["last_release"]["version"] == "0.4.2"
+    assert beta["last_release"]["date"].startswith("2025-01-01")
+    assert beta["summary"] == "Beta: uses alpha."
+    assert beta["requirements"] == ["alpha", "PyYAML"]
+    assert list_packages(Repository.open(root))[1]["path"] == "packages/beta"
+
+    assert run_cli(root, monkeypatch, "list") == 0
+    text = capsys.readouterr().out
+    assert "beta" in text and "0.4.2" in text and "2025-01-01" in text
+    assert "requires: alpha, PyYAML" in text
+
+
+def test_doctests_of_the_chore_gate_and_import_modules() -> None:
+    import doctest
+
+    from packyard import chores, paa_import, paa_source
+    from packyard.gates import licenses, resolve
+
+    for module in (chores, paa_import, paa_source, licenses, resolve):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

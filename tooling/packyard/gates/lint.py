@@ -1,0 +1,102 @@
+"""The ``lint-NAME`` gate: ``ruff check`` on a package's files.
+
+Runs on the package's module or folder (its tests and docs included) and its test file,
+with the repository's ruff configuration (the nearest ``[tool.ruff]``, ``ruff.toml`` or
+``.ruff.toml``, found by ruff; its excludes are honoured with ``--force-exclude``). A
+repository without one is checked with :data:`DEFAULT_SELECT`, ruff's long-standing
+default rules (newer ruff releases enable many more by default, which would fail code
+nobody asked to hold to them). Nothing is fixed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from packyard.errors import CommandFailed, GateError
+from packyard.gates.report import GateReport
+from packyard.proc import run
+from packyard.repo import Repository
+
+#: The rules checked when the repository has no ruff configuration: syntax errors and
+#: pyflakes (ruff's defaults until 0.15).
+DEFAULT_SELECT = "E4,E7,E9,F"
+_CONFIG_FILES = ("ruff.toml", ".ruff.toml")
+
+
+def find_ruff() -> str:
+    """The path of the ``ruff`` executable.
+
+    Raises:
+        GateError: ruff is not installed.
+    """
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return os.fspath(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("ruff")
+        if found:
+            return found
+    raise GateError("ruff is not installed", hint="pip install ruff (packyard depends on it)")
+
+
+def has_ruff_config(root: Path, package_path: Path) -> bool:
+    """Whether ruff finds a configuration for a package: a ``ruff.toml``, ``.ruff.toml`` or
+    a ``pyproject.toml`` with ``[tool.ruff]`` in the package's folder or above it, up to
+    the repository root."""
+    folder = package_path if package_path.is_dir() else package_path.parent
+    for here in (folder, *folder.parents):
+        if any((here / name).is_file() for name in _CONFIG_FILES):
+            return True
+        pyproject = here / "pyproject.toml"
+        if pyproject.is_file() and "[tool.ruff" in pyproject.read_text(errors="replace"):
+            return True
+        if here == root:
+            break
+    return False
+
+
+def check_lint(repo: Repository, name: str) -> GateReport:
+    """Run the lint gate for one package.
+
+    Returns:
+        The report: ruff's findings as problems (``file:line:col: CODE message``).
+
+    Raises:
+        GateError: ruff is not installed.
+        CommandFailed: ruff could not run (a broken configuration: exit status 2).
+    """
+    package = repo.package(name)
+    root = repo.config.root
+    paths = [package.path, *[p for p in package.test_paths if not p.is_relative_to(package.path)]]
+    report = GateReport(gate="lint", package=package.name)
+    args = [
+        find_ruff(),
+        "check",
+        "--no-fix",
+        "--force-exclude",
+        "--output-format",
+        "concise",
+        *([] if has_ruff_config(root, package.path) else ["--select", DEFAULT_SELECT]),
+        *[os.path.relpath(p, root) for p in paths],
+    ]
+    try:
+        output = run(args, step="lint", cwd=root, timeout=300)
+    except CommandFailed as failure:
+        if failure.returncode != 1:
+            raise
+        output = failure.output
+        findings = [
+            line
+            for line in output.splitlines()
+            if line.strip() and not line.startswith(("Found ", "[*]", "No fixes"))
+        ]
+        report.problems += findings or ["ruff reported problems (see its output)"]
+    report.lines.append(
+        f"ruff check {' '.join(os.path.relpath(p, root) for p in paths)}: "
+        + ("no findings" if report.ok else f"{len(report.problems)} finding(s)")
+    )
+    report.data = {"paths": [os.path.relpath(p, root) for p in paths]}
+    return report
