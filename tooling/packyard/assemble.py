@@ -19,6 +19,7 @@ from tomli_w import dumps
 from packyard.discovery import NOT_SHIPPED, Package
 from packyard.errors import ConfigError, PackageError
 from packyard.extras import check_extra_files
+from packyard.fsutil import replace_dir
 from packyard.links import Link, fetch, link_target, read_link
 from packyard.repo import Repository
 from packyard.tracking import with_changelog
@@ -206,7 +207,7 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
         )
         (staging / "README.md").write_text(description, encoding="utf-8")
         (staging / "pyproject.toml").write_text(dumps(document), encoding="utf-8")
-        _replace_dir(staging, final)
+        replace_dir(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -229,14 +230,3 @@ def _check_cli(cli: Path) -> None:
             path=cli,
             hint="define def main(argv=None) -> int, or rename cli.py if it is not a CLI",
         )
-
-
-def _replace_dir(staging: Path, final: Path) -> None:
-    """Move ``staging`` to ``final``, replacing what was there with one rename."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{staging.name}")
-        final.rename(old)
-    staging.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

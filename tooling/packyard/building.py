@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packyard.assemble import BuildTree
 from packyard.errors import CommandFailed, PackageError
+from packyard.fsutil import replace_dir
 from packyard.proc import run
 
 
@@ -68,13 +69,7 @@ def build(tree: BuildTree, dist_root: Path) -> Artifacts:
                 returncode=1,
             )
         final = dist_root / tree.package.name
-        old = None
-        if final.exists():
-            old = final.with_name(f".{final.name}.old-{staging.name}")
-            final.rename(old)
-        staging.rename(final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

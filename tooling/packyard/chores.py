@@ -26,6 +26,7 @@ from typing import Any
 from packyard import gitutil
 from packyard.discovery import TEST_PREFIX, Package, discover
 from packyard.errors import CommandFailed, ConfigError, PackageError, PackyardError
+from packyard.fsutil import write_text_atomic
 from packyard.names import distribution_name, import_name_problem
 from packyard.repo import Repository
 from packyard.stdlib import is_stdlib
@@ -377,21 +378,8 @@ def _rewrite_references(path: Path, old: str, new: str) -> bool:
     updated = rewrite_references(text, old, new)
     if updated == text:
         return False
-    _write_text_atomic(path, updated)
+    write_text_atomic(path, updated)
     return True
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        Path(temp).chmod(mode)
-        with open(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _delete_generated(repo: Repository, name: str) -> list[Path]:

@@ -17,10 +17,8 @@ Azure matrix object, a GitLab child pipeline) and runs the same steps locally, i
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from typing import Any
 
 from packyard.changes import ChangeSet
 from packyard.errors import CommandFailed, PackyardError
+from packyard.fsutil import write_text_atomic
 from packyard.proc import run
 
 Progress = Callable[[str], None]
@@ -204,16 +203,7 @@ def write_pipeline(path: Path, pipeline: dict[str, Any]) -> None:
     Raises:
         OSError: the folder cannot be written.
     """
-    path = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(pipeline, handle, indent=2)
-            handle.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(Path(path), json.dumps(pipeline, indent=2) + "\n")
 
 
 # ---------------------------------------------------------------------------------------

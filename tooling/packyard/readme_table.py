@@ -15,14 +15,13 @@ installs it from the index it was released to.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from packyard.discovery import Package
 from packyard.errors import ConfigError
+from packyard.fsutil import write_text_atomic
 from packyard.repo import Repository
 from packyard.repositories import LOCAL
 from packyard.tracking import latest_release
@@ -181,18 +180,5 @@ def update_readme(repo: Repository, *, readme: Path | None = None, check: bool =
     if new == text:
         return False
     if not check:
-        _write_atomic(path, new)
+        write_text_atomic(path, new)
     return True
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(temp, mode)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

@@ -27,14 +27,13 @@ Layout (schema 1; keys sorted, two-space indent, written atomically)::
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from packyard.errors import ConfigError
+from packyard.fsutil import write_text_atomic
 
 #: The version a package builds with before its first release (the only place it is set).
 UNRELEASED_VERSION = "0.0.0"
@@ -161,19 +160,8 @@ def record_release(state_dir: Path, name: str, release: dict[str, Any]) -> Path:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON (sorted keys, two-space indent, final newline) to ``path``
     through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(temp, 0o644)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text, mode=0o644)
 
 
 def with_changelog(

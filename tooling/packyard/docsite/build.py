@@ -24,6 +24,7 @@ from packyard.docsite.notebooks import convert_notebook, find_notebooks, write_k
 from packyard.docsite.packageenv import package_env, script_help
 from packyard.docsite.toolchain import Toolchain
 from packyard.errors import CommandFailed, DocsError
+from packyard.fsutil import replace_dir
 from packyard.proc import run
 from packyard.repo import Repository
 
@@ -204,7 +205,7 @@ def build_package_site(
     _raise_broken(check_links(staging), sources, what=f"the site of {package.dist_name}")
 
     target = site_root(repo) / package.name
-    _replace_dir(staging, target)
+    replace_dir(staging, target)
     report = SiteReport(
         name=package.name,
         site_dir=target,
@@ -449,19 +450,6 @@ def _merge_repo_site(staging: Path, site: Path, *, keep: set[str]) -> None:
             os.replace(entry, site / entry.name)
     finally:
         shutil.rmtree(trash, ignore_errors=True)
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write(path: Path, text: str) -> None:
