@@ -26,7 +26,6 @@ Quality-gate keys (read by :mod:`packyard.gates`)::
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,16 +130,7 @@ def load_config(root: Path | None = None) -> RepoConfig:
     table = data.get("tool", {}).get("packyard", {})
     if not isinstance(table, dict):
         raise ConfigError("[tool.packyard] must be a table", path=path)
-    for key in table:
-        if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
-            raise ConfigError(
-                f"unknown key {key!r} in [tool.packyard]",
-                path=path,
-                hint=f"did you mean {close[0]!r}?"
-                if close
-                else f"known keys: {', '.join(KNOWN_KEYS)}",
-            )
+    tomlcompat.check_keys(table, KNOWN_KEYS, path, "[tool.packyard]")
 
     def text(key: str, default: str) -> str:
         value = table.get(key, default)

@@ -13,7 +13,6 @@ Sources, lowest to highest precedence:
 from __future__ import annotations
 
 import ast
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,7 +135,7 @@ def read_package(package: Package) -> PackageSource:
         if script.dependencies:
             project["dependencies"] = list(script.dependencies)
         origin = path
-        _check_keys(tool, TOOL_KEYS, path, "[tool.packyard] of the '# /// script' block")
+        tomlcompat.check_keys(tool, TOOL_KEYS, path, "[tool.packyard] of the '# /// script' block")
     elif package.pyproject is not None:
         origin = package.pyproject
         data = tomlcompat.load(origin)
@@ -151,8 +150,8 @@ def read_package(package: Package) -> PackageSource:
                     "from the release history, the readme from README.md or the docstring, "
                     "license files from LICENSE* files in the folder",
                 )
-        _check_keys(project, PROJECT_FIELDS, origin, "[project]")
-        _check_keys(tool, TOOL_KEYS, origin, "[tool.packyard]")
+        tomlcompat.check_keys(project, PROJECT_FIELDS, origin, "[project]")
+        tomlcompat.check_keys(tool, TOOL_KEYS, origin, "[tool.packyard]")
 
     if not docstring and "description" not in project:
         raise PackageError(
@@ -183,14 +182,3 @@ def read_package(package: Package) -> PackageSource:
         import_map=import_map,
         test_dependencies=tests,
     )
-
-
-def _check_keys(table: dict[str, Any], known: tuple[str, ...], path: Path, where: str) -> None:
-    for key in table:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            raise ConfigError(
-                f"unknown key {key!r} in {where}",
-                path=path,
-                hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}",
-            )

@@ -3,6 +3,7 @@ name the file and line."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from pathlib import Path
@@ -49,6 +50,28 @@ def loads(text: str, *, source: str | Path, line_offset: int = 0) -> dict[str, A
             line=line,
             hint="fix the TOML syntax (strings need quotes, tables [name], arrays [a, b])",
         ) from None
+
+
+def check_keys(table: dict[str, Any], known: tuple[str, ...], path: Path, where: str) -> None:
+    """Check that a TOML table holds only known keys.
+
+    Args:
+        table: the parsed table.
+        known: the keys it may hold.
+        path: the file, for the message.
+        where: the table's name in the message, e.g. ``"[tool.packyard]"``.
+
+    Raises:
+        ConfigError: a key is unknown; the hint gives the closest known key, or all of them.
+    """
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            raise ConfigError(
+                f"unknown key {key!r} in {where}",
+                path=path,
+                hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}",
+            )
 
 
 def load(path: Path) -> dict[str, Any]:
