@@ -151,7 +151,7 @@ def test_cli_without_main_is_refused(make_repo) -> None:
             "packages/kit/cli.py": "def run():\n    pass\n",
         }
     )
-    with pytest.raises(PackageError, match="no 'main'"):
+    with pytest.raises(PackageError, match="no module-level 'main'"):
         build_and_check(Repository.open(root), "kit", progress=_quiet)
 
 

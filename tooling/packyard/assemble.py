@@ -8,6 +8,7 @@ with validate-pyproject before anything is built from it.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from tomli_w import dumps
 
-from packyard.discovery import NOT_SHIPPED, Package
+from packyard.discovery import NOT_SHIPPED, Package, is_ignored
 from packyard.errors import ConfigError, PackageError
 from packyard.extras import check_extra_files
 from packyard.fsutil import replace_dir
@@ -27,8 +28,6 @@ from packyard.tracking import with_changelog
 #: The build backend of generated projects (installed with packyard, so builds need no
 #: network access).
 BUILD_SYSTEM = {"requires": ["hatchling>=1.26"], "build-backend": "hatchling.build"}
-_NEVER_SHIPPED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-_NEVER_SHIPPED_SUFFIXES = {".pyc", ".pyo"}
 _PACKAGE_LEVEL_FILES = {"README.md", "pyproject.toml"}
 
 
@@ -73,11 +72,7 @@ def shipped_files(package: Package) -> dict[str, Path]:
         parts = relative.parts
         if len(parts) == 1 and (parts[0] in _PACKAGE_LEVEL_FILES or parts[0].startswith("LICENSE")):
             continue
-        if parts[0] in NOT_SHIPPED and len(parts) > 1:
-            continue
-        if any(p in _NEVER_SHIPPED_NAMES or p.startswith(".") for p in parts):
-            continue
-        if path.suffix in _NEVER_SHIPPED_SUFFIXES:
+        if (parts[0] in NOT_SHIPPED and len(parts) > 1) or is_ignored(relative):
             continue
         inside = relative.as_posix()
         target = link_target(inside)
@@ -221,12 +216,18 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
 
 
 def _check_cli(cli: Path) -> None:
+    from packyard.extras import module_level_names
     from packyard.metadata import read_source
 
-    text = read_source(cli)
-    if "def main(" not in text and "main =" not in text and "main=" not in text:
+    source = read_source(cli)
+    try:
+        tree = ast.parse(source, filename=str(cli))
+    except SyntaxError as exc:
+        raise PackageError(f"syntax error: {exc.msg}", path=cli, line=exc.lineno) from None
+    if "main" not in module_level_names(tree):
         raise PackageError(
-            "cli.py has no 'main' callable for the console script",
+            "cli.py has no module-level 'main' callable for the console script",
             path=cli,
-            hint="define def main(argv=None) -> int, or rename cli.py if it is not a CLI",
+            hint="define def main(argv=None) -> int; for a click or typer app, name it main "
+            "(or add main = app); or rename cli.py if it is not a CLI",
         )

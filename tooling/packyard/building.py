@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packyard.assemble import BuildTree
+from packyard.discovery import NOT_SHIPPED, is_ignored
 from packyard.errors import CommandFailed, PackageError
 from packyard.fsutil import replace_dir
 from packyard.proc import run
@@ -143,6 +144,14 @@ def check_wheel_contents(tree: BuildTree, wheel: Path) -> list[str]:
     payload = {n for n in names if not n.startswith(dist_info)}
     missing = sorted(tree.shipped - payload)
     extra = sorted(payload - tree.shipped)
+    # The policy, applied to what the backend really wrote: no tests, docs, caches or
+    # build leftovers, whatever the file list said.
+    name = tree.package.name
+    extra += sorted(
+        path
+        for path in payload & tree.shipped
+        if is_ignored(path) or path.startswith(tuple(f"{name}/{d}/" for d in NOT_SHIPPED))
+    )
     if missing or extra:
         details = []
         if missing:

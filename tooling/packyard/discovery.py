@@ -29,7 +29,12 @@ from packyard.stdlib import is_stdlib
 
 TEST_PREFIX = "test_"
 NOT_SHIPPED = ("tests", "docs")
-_IGNORED_DIRS = {"__pycache__", "build", "dist"}
+#: Folders that are never part of a package, at any depth: caches and build leftovers.
+_IGNORED_DIRS = frozenset(
+    {"__pycache__", "build", "dist", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox"}
+)
+#: File endings that are never part of a package: compiled files, merge and editor leftovers.
+_IGNORED_SUFFIXES = (".pyc", ".pyo", ".orig", ".rej", ".swp", "~")
 
 
 @dataclass(frozen=True)
@@ -95,11 +100,28 @@ class Package:
         return None
 
 
+def is_ignored(relative: Path | str) -> bool:
+    """Whether a path inside a package is never part of it, wherever it is: hidden files
+    and folders, caches (``__pycache__``, ``.pytest_cache``...), build leftovers
+    (``build/``, ``dist/``, ``*.egg-info``), compiled, merge and editor files.
+
+    >>> is_ignored("pkg/build/lib/old.py"), is_ignored("pkg/kit.egg-info/PKG-INFO")
+    (True, True)
+    >>> is_ignored("pkg/artifacts/table.json")
+    False
+    """
+    parts = Path(relative).parts
+    if any(
+        part in _IGNORED_DIRS or part.startswith(".") or part.endswith(".egg-info")
+        for part in parts[:-1]
+    ):
+        return True
+    name = parts[-1]
+    return name.startswith(".") or name.endswith(_IGNORED_SUFFIXES)
+
+
 def _excluded(relative: Path) -> bool:
-    parts = relative.parts
-    return parts[0] in NOT_SHIPPED or any(
-        part in _IGNORED_DIRS or part.startswith(".") for part in parts[:-1]
-    )
+    return relative.parts[0] in NOT_SHIPPED or is_ignored(relative)
 
 
 def discover(config: RepoConfig) -> dict[str, Package]:

@@ -23,6 +23,7 @@ package (see :mod:`packyard.runtime`). Only files at the top of the package fold
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from packaging.requirements import Requirement
 
 from packyard.discovery import Package
 from packyard.errors import PackageError
+from packyard.imports import ImportRecord
 from packyard.metadata import read_source
 
 
@@ -82,6 +84,51 @@ def extra_files(package: Package) -> dict[str, tuple[ExtraFile, Path]]:
     return found
 
 
+def extras_imported_by_core(
+    package: Package, records: Iterable[ImportRecord]
+) -> dict[str, ImportRecord]:
+    """The extra files the package's core imports (not under ``except ImportError``),
+    by extra name, each with the first import of it.
+
+    Such an extra file is part of the core install: a core module that imports
+    ``routes.py`` needs fastapi whenever it is imported.
+
+    Args:
+        package: the package.
+        records: the imports of its core files (see :func:`packyard.imports.scan_files`).
+    """
+    by_module = {spec.module: spec.extra for spec, _ in extra_files(package).values()}
+    found: dict[str, ImportRecord] = {}
+    if not by_module:
+        return found
+    for record in records:
+        if record.optional:
+            continue
+        for module in _package_modules(package, record):
+            extra = by_module.get(module)
+            if extra is not None and extra not in found:
+                found[extra] = record
+    return found
+
+
+def _package_modules(package: Package, record: ImportRecord) -> list[str]:
+    """The top-level modules of ``package`` (``routes``...) an import names."""
+    if record.level:
+        here = Path(record.path).resolve().parent.relative_to(package.path.resolve()).parts
+        base = [package.name, *here]
+        if record.level - 1 > len(here):
+            return []
+        base = base[: len(base) - (record.level - 1)]
+        absolute = [*base, *(record.module.split(".") if record.module else [])]
+    else:
+        absolute = record.module.split(".")
+    if absolute[0] != package.name:
+        return []
+    if len(absolute) > 1:
+        return [absolute[1]]
+    return list(record.names)
+
+
 def entry_points(package: Package) -> dict[str, dict[str, str]]:
     """The ``[project.entry-points]`` groups a package's extra files give
     (``{"packyard.routes": {"NAME": "NAME.routes:router"}}``)."""
@@ -123,7 +170,7 @@ def check_extra_files(package: Package) -> None:
             raise PackageError(
                 f"syntax error: {exc.msg}", path=path, line=exc.lineno, hint="fix the syntax"
             ) from None
-        if spec.attribute not in _module_level_names(tree):
+        if spec.attribute not in module_level_names(tree):
             raise PackageError(
                 f"{path.name} has no module-level {spec.attribute!r}: it must define "
                 f"{spec.what} named {spec.attribute!r}",
@@ -139,7 +186,9 @@ _EXAMPLES = {
 }
 
 
-def _module_level_names(tree: ast.Module) -> set[str]:
+def module_level_names(tree: ast.Module) -> set[str]:
+    """The names a module defines at module level (assignments, functions, classes,
+    imports; inside top-level ``if``/``try``/``with`` blocks too)."""
     names: set[str] = set()
 
     def visit(body: list[ast.stmt]) -> None:

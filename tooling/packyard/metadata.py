@@ -73,6 +73,45 @@ class PackageSource:
         return list(self.project.get("dependencies", []))
 
 
+def _table(value: Any, where: str, path: Path, line: int | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{where} must be a table, not {type(value).__name__}",
+            path=path,
+            line=line,
+            hint=f"write {where} as a TOML table of keys and values",
+        )
+    return dict(value)
+
+
+def _check_types(project: dict[str, Any], path: Path, line: int | None) -> None:
+    """Check the fields packyard reads itself; validate-pyproject checks the rest later."""
+
+    def strings(value: Any) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    problems = []
+    if "dependencies" in project and not strings(project["dependencies"]):
+        problems.append(("dependencies", 'a list of PEP 508 strings: ["PyYAML>=6"]'))
+    extras = project.get("optional-dependencies", {})
+    if not isinstance(extras, dict) or not all(strings(v) for v in extras.values()):
+        problems.append(("optional-dependencies", 'a table of lists: cli = ["click>=8"]'))
+    for key in ("scripts", "gui-scripts"):
+        value = project.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            problems.append((key, 'a table of "module:function" strings'))
+    if "description" in project and not isinstance(project["description"], str):
+        problems.append(("description", "a string"))
+    if problems:
+        key, shape = problems[0]
+        raise ConfigError(
+            f"{key} has the wrong type",
+            path=path,
+            line=line,
+            hint=f"{key} must be {shape}",
+        )
+
+
 def read_source(path: Path) -> str:
     """Read a source file as UTF-8 text.
 
@@ -124,23 +163,31 @@ def read_package(package: Package) -> PackageSource:
     project: dict[str, Any] = {}
     tool: dict[str, Any] = {}
     origin: Path | None = None
+    line: int | None = None
     if package.form == "module":
         script = read_script_metadata(source, path)
-        tool = dict(script.tool.get("packyard", {}))
-        if not isinstance(script.tool.get("packyard", {}), dict):
-            raise ConfigError("[tool.packyard] must be a table", path=path, line=script.line)
+        line = script.line or None
+        tool = _table(script.tool.get("packyard", {}), "[tool.packyard]", path, line)
+        where = "[tool.packyard] of the '# /// script' block"
+        tomlcompat.check_keys(tool, PROJECT_FIELDS + TOOL_KEYS, path, where, line=line)
         project = {k: tool.pop(k) for k in list(tool) if k in PROJECT_FIELDS}
         if script.requires_python:
             project["requires-python"] = script.requires_python
         if script.dependencies:
             project["dependencies"] = list(script.dependencies)
         origin = path
-        tomlcompat.check_keys(tool, TOOL_KEYS, path, "[tool.packyard] of the '# /// script' block")
     elif package.pyproject is not None:
         origin = package.pyproject
         data = tomlcompat.load(origin)
-        project = dict(data.get("project", {}))
-        tool = dict(data.get("tool", {}).get("packyard", {}))
+        project = _table(data.get("project", {}), "[project]", origin, None)
+        tools = _table(data.get("tool", {}), "[tool]", origin, None)
+        tool = _table(tools.get("packyard", {}), "[tool.packyard]", origin, None)
+        if "scripts" in tool:  # the same as [project.scripts], for symmetry with PEP 723
+            scripts = _table(tool.pop("scripts"), "[tool.packyard.scripts]", origin, None)
+            project["scripts"] = {
+                **_table(project.get("scripts", {}), "[project.scripts]", origin, None),
+                **scripts,
+            }
         for key in OWNED_FIELDS:
             if key in project:
                 raise ConfigError(
@@ -153,6 +200,7 @@ def read_package(package: Package) -> PackageSource:
         tomlcompat.check_keys(project, PROJECT_FIELDS, origin, "[project]")
         tomlcompat.check_keys(tool, TOOL_KEYS, origin, "[tool.packyard]")
 
+    _check_types(project, origin or path, line)
     if not docstring and "description" not in project:
         raise PackageError(
             "the module has no docstring to take the package summary from",

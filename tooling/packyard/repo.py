@@ -17,9 +17,9 @@ from packaging.utils import canonicalize_name
 from packyard.config import RepoConfig, load_config
 from packyard.discovery import Package, discover, get_package
 from packyard.errors import ConfigError, InferenceError
-from packyard.extras import entry_points, extra_files
+from packyard.extras import entry_points, extra_files, extras_imported_by_core
 from packyard.import_map import ImportMap
-from packyard.imports import ScanCache
+from packyard.imports import ImportRecord, ScanCache, scan_files
 from packyard.inference import Inference, InferredRequirement, infer
 from packyard.metadata import PackageSource, read_package
 from packyard.tracking import UNRELEASED_VERSION, current_version
@@ -40,6 +40,7 @@ class Repository:
         self._sources: dict[str, PackageSource] = {}
         self._inferences: dict[str, Inference] = {}
         self._extra_inferences: dict[str, dict[str, Inference]] = {}
+        self._core_extras: dict[str, dict[str, ImportRecord]] = {}
         #: Releases being built, by import name: ``{"version", "date", "notes"}`` records
         #: (see :mod:`packyard.tracking`) whose notes join the long description's changelog.
         self.pending_releases: dict[str, dict[str, Any]] = {}
@@ -107,9 +108,8 @@ class Repository:
         package = self.package(name)
         if package.name not in self._inferences:
             source = self.source(name)
-            extras = {path for _, path in extra_files(package).values()}
             self._inferences[package.name] = infer(
-                [path for path in package.source_files if path not in extras],
+                self.core_files(name),
                 local_modules={package.name},
                 import_map=self.import_map(name),
                 siblings=self.distributions,
@@ -118,7 +118,27 @@ class Repository:
                 relative_to=self.config.root,
                 cache=self.scan_cache,
             )
+            for extra, record in self._core_extras.get(package.name, {}).items():
+                where = f"{Path(record.path).relative_to(self.config.root)}:{record.line}"
+                self._inferences[package.name].warnings.append(
+                    f"{where}: the core imports the {extra!r} extra's file, so its "
+                    f"requirements are core requirements; import it inside a function, or "
+                    "under try/except ImportError, to keep them in the extra"
+                )
         return self._inferences[package.name]
+
+    def core_files(self, name: str) -> list[Path]:
+        """The files of a package's core install: every shipped ``.py`` file except the
+        extra files (``routes.py``, ``app.py``, ``mcp.py``), unless the core imports one,
+        which then belongs to the core (with a warning in :meth:`inference`)."""
+        package = self.package(name)
+        extras = extra_files(package)
+        core = [p for p in package.source_files if p not in {f for _, f in extras.values()}]
+        if extras:
+            imported = extras_imported_by_core(package, scan_files(core, cache=self.scan_cache))
+            self._core_extras[package.name] = imported
+            core += sorted(extras[extra][1] for extra in imported)
+        return core
 
     def extra_inferences(self, name: str) -> dict[str, Inference]:
         """The requirements each extra file adds to the core install, by extra name
@@ -132,7 +152,10 @@ class Repository:
         if package.name not in self._extra_inferences:
             core = {r.key for r in self.inference(name).requirements}
             found: dict[str, Inference] = {}
+            in_core = self._core_extras.get(package.name, {})
             for extra, (_, path) in extra_files(package).items():
+                if extra in in_core:
+                    continue
                 inference = infer(
                     [path],
                     local_modules={package.name},

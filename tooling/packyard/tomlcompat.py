@@ -52,7 +52,14 @@ def loads(text: str, *, source: str | Path, line_offset: int = 0) -> dict[str, A
         ) from None
 
 
-def check_keys(table: dict[str, Any], known: tuple[str, ...], path: Path, where: str) -> None:
+def check_keys(
+    table: dict[str, Any],
+    known: tuple[str, ...],
+    path: Path,
+    where: str,
+    *,
+    line: int | None = None,
+) -> None:
     """Check that a TOML table holds only known keys.
 
     Args:
@@ -60,6 +67,7 @@ def check_keys(table: dict[str, Any], known: tuple[str, ...], path: Path, where:
         known: the keys it may hold.
         path: the file, for the message.
         where: the table's name in the message, e.g. ``"[tool.packyard]"``.
+        line: the 1-based line of the table in ``path``, if known.
 
     Raises:
         ConfigError: a key is unknown; the hint gives the closest known key, or all of them.
@@ -70,6 +78,7 @@ def check_keys(table: dict[str, Any], known: tuple[str, ...], path: Path, where:
             raise ConfigError(
                 f"unknown key {key!r} in {where}",
                 path=path,
+                line=line,
                 hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}",
             )
 
