@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from packyard import __version__
-from packyard.errors import PackyardError
+from packyard.errors import ConfigError, PackyardError
 
 
 def _requirements(args: argparse.Namespace) -> int:
@@ -58,13 +58,17 @@ def _requirements(args: argparse.Namespace) -> int:
         raise PackyardError("no such file or folder", path=path)
     inference = None
     extras = {}
+    match = []
+    repo_map: dict[str, str] = {}
     try:
-        repo = Repository.open(
-            find_root(path if path.is_dir() else path.parent), use_environment=args.use_environment
-        )
+        root = find_root(path if path.is_dir() else path.parent)
+    except ConfigError:
+        root = None  # outside any packaging repository: like pipreqs
+    if root is not None:
+        # Inside a repository, its errors (a broken packages folder) are the user's to see.
+        repo = Repository.open(root, use_environment=args.use_environment)
         match = [p for p in repo.packages.values() if p.path == path.resolve()]
-    except PackyardError:
-        match = []
+        repo_map = repo.config.import_map
     if match:
         inference = repo.inference(match[0].name)
         extras = repo.extra_inferences(match[0].name)
@@ -73,7 +77,7 @@ def _requirements(args: argparse.Namespace) -> int:
         inference = infer(
             files,
             local_modules=local,
-            import_map=ImportMap(use_environment=args.use_environment),
+            import_map=ImportMap(repo_map=repo_map, use_environment=args.use_environment),
             relative_to=Path.cwd(),
         )
     from packyard.extras import with_extra

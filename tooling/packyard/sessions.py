@@ -105,19 +105,34 @@ def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None])
 def requirements(session: Any, root: Path, name: str) -> None:
     """The ``requirements-NAME`` session: the inferred requirements, then the pinned set
     pip-compile resolves them to against the configured index."""
+    from packyard.extras import with_extra
+    from packyard.inference import Inference
     from packyard.lock import compile_requirements
 
     def work() -> None:
         repo = Repository.open(root)
-        inference = repo.inference(name)
-        for warning in inference.warnings:
+        core = repo.inference(name)
+        extras = repo.extra_inferences(name)
+        # Core, optional and every extra's requirements resolve together: one pinned set
+        # in which all of them fit.
+        rows = [(r, r.pep508()) for r in core.requirements]
+        rows += [
+            (r, with_extra(r.requirement, extra) if not r.optional else r.pep508())
+            for extra, found in extras.items()
+            for r in found.requirements
+        ]
+        warnings = [*core.warnings, *(w for found in extras.values() for w in found.warnings)]
+        for warning in warnings:
             session.warn(warning)
         session.log("inferred:")
-        for requirement in inference.requirements:
+        for requirement, line in rows:
             where = ", ".join(requirement.locations[:2])
-            session.log(f"  {requirement.pep508():<40} {requirement.rule:<16} {where}")
+            session.log(f"  {line:<40} {requirement.rule:<16} {where}")
+        merged: dict[str, Any] = {}
+        for requirement, _ in rows:
+            merged.setdefault(requirement.key, requirement)
         pinned = compile_requirements(
-            inference,
+            Inference(requirements=list(merged.values())),
             index_url=repo.config.index_url,
             local_wheels=sibling_wheels(repo, name, progress=session.log),
         )
