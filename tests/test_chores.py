@@ -11,17 +11,27 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import tomli_w
 
-from packyard.chores import list_packages, remove_package, rename_package, rewrite_references
+from packyard import tomlcompat
+from packyard.chores import (
+    list_packages,
+    remove_package,
+    rename_package,
+    rewrite_notebook,
+    rewrite_references,
+    rewrite_words,
+)
 from packyard.cli import main
 from packyard.errors import PackageError
+from packyard.gates import run_gate
 from packyard.localindex import LocalIndex
-from packyard.readme_table import END, START
+from packyard.readme_table import END, START, update_readme
 from packyard.repo import Repository
 from packyard.scaffold import new_package
 from packyard.testinstall import build_and_check, test_install
 from packyard.tracking import read_tracking, record_release, tracking_file
-from tests.conftest import RepoFactory
+from tests.conftest import ROOT, RepoFactory
 
 ALPHA = '"""Alpha: says hello.\n\n>>> alpha.hello()\n\'hi\'\n"""\n\nimport alpha\n\n\ndef hello():\n    return "hi"\n'
 TEST_ALPHA = "import alpha\nfrom alpha import hello\n\n\ndef test_hello():\n    assert alpha.hello() == hello() == 'hi'\n"
@@ -123,7 +133,28 @@ def test_new_folder_package_with_cli_passes_its_own_test_install(
 
 
 @pytest.mark.slow
+def test_new_api_package_passes_its_own_test_install(
+    make_repo: RepoFactory, local_index: LocalIndex
+) -> None:
+    # The extra "api" (FastAPI) and the test dependency httpx (FastAPI's TestClient needs
+    # it) install from the local index: tests/wheelhouse.txt lists both.
+    root = make_repo(packyard=f'index-url = "{local_index.simple_url}"\n')
+    new_package(Repository.open(root), "greet_api", api=True)
+    repo = Repository.open(root)
+    assert repo.source("greet_api").test_dependencies == ["httpx"]
+    assert "httpx" in [r.key for r in repo.test_inference("greet_api").required]
+    report = test_install(repo, "greet_api", progress=lambda line: None)
+    assert report.tests_run
+    assert "greet_api/routes.py" in report.wheel_files
+    # The route test is not skipped when a dependency is missing: it imports them plainly.
+    test = (root / "packages" / "greet_api" / "tests" / "test_routes.py").read_text()
+    assert "importorskip" not in test and "from fastapi.testclient import TestClient" in test
+
+
+@pytest.mark.slow
 def test_new_api_and_app_scaffold_builds_with_routes_and_app(make_repo: RepoFactory) -> None:
+    # Streamlit (the extra "app") is ~100 MB of wheels: the --app scaffold is built and
+    # checked here, its test-install is left to a machine that has Streamlit's index.
     root = make_repo()
     made = new_package(Repository.open(root), "webby", api=True, app=True)
     folder = root / "packages" / "webby"
@@ -143,16 +174,32 @@ def test_new_api_and_app_scaffold_builds_with_routes_and_app(make_repo: RepoFact
         assert not any("/tests/" in name for name in wheel.namelist())
 
 
+def test_scaffolds_pass_the_lint_gate_with_this_repositorys_ruff_settings(
+    make_repo: RepoFactory,
+) -> None:
+    root = make_repo()
+    settings = tomlcompat.load(ROOT / "pyproject.toml")["tool"]["ruff"]
+    (root / "ruff.toml").write_text(tomli_w.dumps(settings))  # isort, pyupgrade, bugbear...
+    new_package(Repository.open(root), "every_part", cli=True, api=True, app=True)
+    new_package(Repository.open(root), "one_file")
+    for name in ("every_part", "one_file"):
+        report = run_gate(Repository.open(root), name, "lint")
+        assert report.ok, report.problems
+    (root / "packages" / "one_file.py").write_text('"""One file."""\n\nimport os\n')
+    assert not run_gate(Repository.open(root), "one_file", "lint").ok  # the gate does look
+
+
 @pytest.mark.parametrize(
-    ("name", "message"),
+    ("name", "message", "hint"),
     [
-        ("1tool", "not a valid Python identifier"),
-        ("my-tool", "not a valid Python identifier"),
-        ("class", "keyword"),
-        ("json", "standard-library module"),
-        ("test_things", "may not start with 'test_'"),
-        ("alpha", "is taken"),
-        ("Alpha", "is taken"),  # same distribution name, alpha
+        ("1tool", "not a valid Python identifier", "e.g. 'tool'"),
+        ("my-tool", "not a valid Python identifier", "e.g. 'my_tool'"),
+        ("class", "keyword", "e.g. 'class_tool'"),
+        ("match", "keyword", "e.g. 'match_tool'"),  # a soft keyword
+        ("json", "standard-library module", "e.g. 'json_tool'"),
+        ("test_things", "may not start with 'test_'", "e.g. 'things_tool'"),
+        ("alpha", "is taken", "rename or remove that package"),
+        ("Alpha", "is taken", "rename or remove that package"),  # same distribution name
     ],
 )
 def test_new_refuses_invalid_and_taken_names(
@@ -161,12 +208,18 @@ def test_new_refuses_invalid_and_taken_names(
     capsys: pytest.CaptureFixture[str],
     name: str,
     message: str,
+    hint: str,
 ) -> None:
     root = make_repo({"packages/alpha.py": ALPHA})
     before = tree(root)
     assert run_cli(root, monkeypatch, "new", name, "--folder") == 1
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and hint in err
     assert tree(root) == before  # nothing written
+    suggested = hint.split("'")[1] if hint.startswith("e.g.") else None
+    if suggested:  # the suggestion is a name `invoke new` accepts
+        new_package(Repository.open(root), suggested)
+        assert (root / "packages" / f"{suggested}.py").is_file()
 
 
 def test_new_under_a_removed_released_name_continues_its_history(make_repo: RepoFactory) -> None:
@@ -248,6 +301,48 @@ def test_renamed_folder_package_outside_git_still_passes_its_test_install(
     assert result.tests_run and "cli" in [name for name, _ in result.steps]
 
 
+@pytest.mark.slow
+def test_renamed_example_unitconv_passes_its_test_install_and_lists_what_is_left(
+    examples_repo: Path,
+) -> None:
+    root = examples_repo
+    git_init(root)
+    notebook = root / "packages" / "unitconv" / "docs" / "examples.ipynb"
+    cells_before = json.loads(notebook.read_text())["cells"]
+
+    report = rename_package(Repository.open(root), "unitconv", "metric_conv", progress=print)
+    folder = root / "packages" / "metric_conv"
+    # Notebook: code cells rewritten (JSON-aware), Markdown cells left as they were.
+    cells = json.loads((folder / "docs" / "examples.ipynb").read_text())["cells"]
+    assert len(cells) == len(cells_before)
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    assert code[0].startswith("from metric_conv import Quantity, convert\n")
+    assert not any("unitconv" in c for c in code)
+    assert [c["source"] for c in cells if c["cell_type"] == "markdown"] == [
+        c["source"] for c in cells_before if c["cell_type"] == "markdown"
+    ]
+    assert folder / "docs" / "examples.ipynb" in report.rewritten
+    # The tests' expectations about the command name follow the rename.
+    cli_test = (folder / "tests" / "test_unitconv_cli.py").read_text()
+    assert '"usage: metric_conv"' in cli_test and "unitconv" not in cli_test
+    # What is left is listed as file:line: prose in the package, the sibling that imports it.
+    assert "packages/metric_conv/README.md:1: # unitconv" in report.notes
+    assert any(
+        n.endswith("mention(s) of 'unitconv' left (prose, messages, other files): check them")
+        for n in report.notes
+    )
+    mentioned = {(p.relative_to(root).as_posix(), text) for p, _, text in report.mentions}
+    assert ("packages/tripcost.py", "from unitconv import Quantity, UnitError") in mentioned
+    assert (
+        "packages/metric_conv/cli.py",
+        'print(f"unitconv: error: {exc}", file=sys.stderr)',
+    ) in mentioned
+    assert not any(path.startswith(".packyard/") for path, _ in mentioned)
+
+    result = test_install(Repository.open(root), "metric_conv", progress=lambda _: None)
+    assert result.tests_run and "cli" in [name for name, _ in result.steps]
+
+
 def test_rename_refuses_a_taken_or_invalid_name_and_moves_nothing(
     make_repo: RepoFactory,
 ) -> None:
@@ -268,6 +363,34 @@ def test_rewrite_references_leaves_other_names_alone() -> None:
     assert rewrite_references(text, "alpha", "omega") == (
         "import omega as a\nfrom omega.core import x\nalphabet = 1\nself.alpha.x\n'alpha-x'\n"
     )
+    # In tests every whole word: command names in expected output, too.
+    assert rewrite_words(text + 'assert "usage: alpha" in err\n', "alpha", "omega") == (
+        "import omega as a\nfrom omega.core import x\nalphabet = 1\nself.alpha.x\n'omega-x'\n"
+        'assert "usage: omega" in err\n'
+    )
+
+
+def test_rewrite_notebook_keeps_its_layout_and_refuses_what_is_not_one() -> None:
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["Use `alpha`: ünïcode\n"]},
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [{"name": "stdout", "output_type": "stream", "text": ["alpha\n"]}],
+            "source": ["import alpha\n", "alpha.hello()"],
+        },
+    ]
+    text = json.dumps({"cells": cells, "nbformat": 4}, indent=1, ensure_ascii=False) + "\n"
+    updated = rewrite_notebook(text, "alpha", "omega")
+    assert updated == text.replace('"import alpha', '"import omega').replace(
+        '"alpha.hello', '"omega.hello'
+    )
+    assert rewrite_notebook(updated, "alpha", "omega") == updated  # nothing left to change
+    with pytest.raises(ValueError, match="not valid JSON"):
+        rewrite_notebook("{oops", "alpha", "omega")
+    with pytest.raises(ValueError, match="not a Jupyter notebook"):
+        rewrite_notebook("[]", "alpha", "omega")
 
 
 # --- remove ---------------------------------------------------------------------------
@@ -293,7 +416,9 @@ def test_remove_keeps_release_history_unless_purged(
 
     assert run_cli(root, monkeypatch, "remove", "alpha") == 0
     out = capsys.readouterr().out
-    assert staged(root) == ["D packages/alpha.py", "D packages/test_alpha.py"]
+    # The README's table change is staged with the deletions: one commit holds both.
+    assert staged(root) == ["D packages/alpha.py", "D packages/test_alpha.py", "M README.md"]
+    assert git(root, "diff", "--name-only") == ""
     assert tracking_file(root / ".packyard", "alpha").is_file()
     assert "release history kept" in out and "0.3.0" in out and "alpha-v0.3.0" in out
     assert "`alpha`" not in (root / "README.md").read_text()
@@ -309,6 +434,22 @@ def test_remove_keeps_release_history_unless_purged(
     assert not (root / "packages" / "solo").exists()
     assert not tracking_file(root / ".packyard", "solo").exists()
     assert not list((root / ".packyard").glob(".remove-*"))  # the trash is gone
+
+
+def test_remove_leaves_a_readme_with_changes_of_its_own_unstaged(make_repo: RepoFactory) -> None:
+    root = make_repo({"packages/alpha.py": ALPHA, "packages/omega.py": '"""Omega."""\n'})
+    (root / "README.md").write_text(README)
+    update_readme(Repository.open(root))
+    git_init(root)
+    with (root / "README.md").open("a") as stream:
+        stream.write("\nA paragraph being written.\n")
+    report = remove_package(Repository.open(root), "alpha", progress=lambda _: None)
+    assert staged(root) == ["D packages/alpha.py"]
+    assert "README.md had changes of its own: its updated package table is not staged" in (
+        report.notes
+    )
+    readme = (root / "README.md").read_text()
+    assert "`alpha`" not in readme and "A paragraph being written." in readme
 
 
 def test_remove_refuses_a_package_others_import_or_with_uncommitted_changes(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import doctest
 import json
+import re
 import shutil
 import struct
 import textwrap
@@ -20,6 +21,7 @@ import nbformat
 import pytest
 from conftest import ROOT, RepoFactory
 
+from packyard import config
 from packyard.docsite import build_all, build_package_site, check_links, mkdocs_hooks, pages
 from packyard.docsite import links as links_module
 from packyard.docsite.toolchain import Toolchain, toolchain_requirements
@@ -168,7 +170,21 @@ def test_landing_page_links_every_package_and_all_links_resolve(built: SimpleNam
     assert "--index-url http://127.0.0.1:8765/simple/" in landing  # released to local
     assert (built.site / "architecture" / "index.html").is_file()
     assert (built.site / "configuration" / "index.html").is_file()
+    managing = _html(built, "managing-packages/index.html")
+    assert "invoke rename OLD NEW" in managing and "--skip-gates" in managing
+    assert "packyard serve NAME" in _html(built, "extras/index.html")
+    assert 'href="managing-packages/"' in landing and 'href="extras/"' in landing
     assert check_links(built.site) == []
+
+
+def test_configuration_reference_documents_every_key() -> None:
+    """The key table of docs/configuration.md lists config.KNOWN_KEYS, no more, no less."""
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = text.split("## `[tool.packyard]` in the root `pyproject.toml`", 1)[1]
+    table = re.split(r"\n#{2,3} ", section, maxsplit=1)[0]
+    documented = re.findall(r"^\| `([^`]+)` \|", table, flags=re.MULTILINE)
+    assert sorted(documented) == sorted(config.KNOWN_KEYS)
+    assert len(documented) == len(set(documented))
 
 
 def _chromium() -> str:

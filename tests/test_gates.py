@@ -20,10 +20,12 @@ from typing import Any
 
 import pytest
 
+from packyard import tomlcompat
 from packyard.cli import main
+from packyard.config import load_config
 from packyard.errors import ConfigError, GateError
 from packyard.gates import release_gates, run_gate, run_gates
-from packyard.gates.licenses import is_allowed, license_of
+from packyard.gates.licenses import DEFAULT_ALLOWED, allowed_licenses, is_allowed, license_of
 from packyard.localindex import LocalIndex, free_port
 from packyard.readme_table import END, START
 from packyard.release import ReleaseOptions, release
@@ -67,6 +69,9 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex]:
     shutil.copytree(ensure_wheelhouse(), folder)
     make_wheel(folder, "gplthing", "1.0", "License-Expression: GPL-3.0-only\n", meta="2.4")
     make_wheel(folder, "mystery", "2.0", "Summary: says nothing of its license\n")
+    # certifi's and pillow's licenses: what this repository's examples need allowed.
+    make_wheel(folder, "mplthing", "1.0", "License: MPL-2.0\n")
+    make_wheel(folder, "cmuthing", "1.0", "License-Expression: MIT-CMU\n", meta="2.4")
     make_wheel(
         folder,
         "classic",
@@ -115,11 +120,38 @@ def test_license_gate_fails_on_a_dependency_whose_license_is_not_allowed(
     assert findings["gplthing"]["source"] == "License-Expression"
     assert findings["gplthing"]["verdict"] == "not allowed"
     assert findings["pyyaml"]["verdict"] == "allowed"
+    # The failure names the file to change and the fix.
     assert report["problems"] == [
-        "gplthing 1.0: GPL-3.0-only is not in allowed-licenses (License-Expression)"
+        "gplthing 1.0: GPL-3.0-only is not in allowed-licenses (License-Expression); if your "
+        f'project accepts it, add "GPL-3.0-only" to [tool.packyard] allowed-licenses in '
+        f"{root / 'pyproject.toml'}, or set [tool.packyard.license-overrides] "
+        '"gplthing" = "<SPDX>" there when its metadata is wrong'
     ]
     with pytest.raises(GateError, match=r"licenses: gplthing 1\.0: GPL-3\.0-only"):
         run_gates(Repository.open(root), "uses_gpl", ["licenses"], progress=lambda _: None)
+
+
+def test_this_repositorys_allowed_licenses_cover_its_examples_and_keep_the_defaults(
+    make_repo: RepoFactory, index: LocalIndex
+) -> None:
+    """The root pyproject.toml allows what the examples' dependencies need (certifi:
+    MPL-2.0, pillow: MIT-CMU) on top of the conservative default, which stays as it is."""
+    root_config = load_config(ROOT)
+    allowed = allowed_licenses(root_config)
+    assert {a.upper() for a in DEFAULT_ALLOWED} <= allowed
+    assert {"MPL-2.0", "MIT-CMU"} <= allowed
+    assert not {"MPL-2.0", "MIT-CMU"} & {a.upper() for a in DEFAULT_ALLOWED}
+
+    files = {"packages/uses_mpl.py": script("mplthing", "cmuthing")}
+    default = make_repo(files, packyard=f'index-url = "{index.simple_url}"\n')
+    report = run_gate(Repository.open(default), "uses_mpl", "licenses")
+    assert [p.split(":")[0] for p in report.problems] == ["cmuthing 1.0", "mplthing 1.0"]
+    assert all(f"allowed-licenses in {default / 'pyproject.toml'}" in p for p in report.problems)
+
+    listed = tomlcompat.load(ROOT / "pyproject.toml")["tool"]["packyard"]["allowed-licenses"]
+    settings = f'index-url = "{index.simple_url}"\nallowed-licenses = {json.dumps(listed)}\n'
+    report = run_gate(Repository.open(make_repo(files, packyard=settings)), "uses_mpl", "licenses")
+    assert report.ok, report.problems
 
 
 def test_unknown_license_fails_until_overridden_and_classifiers_count(
@@ -177,7 +209,12 @@ def test_a_release_stops_at_a_failed_gate_and_records_nothing(
     make_repo: RepoFactory, index: LocalIndex
 ) -> None:
     root = make_repo(
-        {"packages/uses_gpl.py": script("gplthing"), "README.md": f"# demo\n\n{START}\n{END}\n"},
+        {
+            "packages/uses_gpl.py": script("gplthing"),
+            "README.md": f"# demo\n\n{START}\n{END}\n",
+            # as in any packyard repository: the dry run's import-scan cache is not a change
+            ".gitignore": "build/\ndist/\n.packyard/cache/\n.packyard/index/\n",
+        },
         packyard=f'index-url = "{index.simple_url}"\nallowed-licenses = ["MIT"]\n',
     )
     for args in (

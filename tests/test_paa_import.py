@@ -14,8 +14,10 @@ import pytest
 from packyard import tomlcompat
 from packyard.cli import main
 from packyard.errors import PackageError
+from packyard.gates import run_gate
 from packyard.localindex import LocalIndex
 from packyard.paa_import import import_paa
+from packyard.readme_table import END, START
 from packyard.release import plan_release
 from packyard.repo import Repository
 from packyard.testinstall import test_install
@@ -251,6 +253,11 @@ def destination(make_repo: RepoFactory, index_url: str = "https://pypi.org/simpl
     return root
 
 
+def every_path(root: Path) -> list[str]:
+    """Every file and folder under ``root`` (``.git`` left out)."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if ".git" not in p.parts)
+
+
 def files_under(folder: Path) -> list[str]:
     return sorted(
         p.relative_to(folder).as_posix()
@@ -347,7 +354,19 @@ def test_markers_metadata_and_parts_become_standard_metadata(
 ) -> None:
     paa = write_paa_repo(tmp_path / "paa")
     root = destination(make_repo)
+    (root / "README.md").write_text(f"# dest\n\n{START}\n{END}\n")
     report = import_paa(Repository.open(root), paa, names=["tallyho"], progress=lambda _: None)
+    # The README's package table lists the imported package, like new/rename/remove do.
+    readme = (root / "README.md").read_text()
+    assert "[`tallyho`](packages/tallyho/) | 0.0.3 |" in readme
+    assert "README.md package table updated" in report.notes
+    # `import numpy as np #[extra]==1.26.4` is unused: the lint gate would stop a release.
+    [item] = report.packages
+    assert item.lint == ["packages/tallyho/tallyho.py:3:17: F401 [*] `numpy` imported but unused"]
+    rendered = report.render()
+    assert "WARNING: the imported code fails the lint gate (1 finding(s))" in rendered
+    assert "  lint: packages/tallyho/tallyho.py:3:17: F401" in rendered
+    assert run_gate(Repository.open(root), "tallyho", "lint").problems == item.lint
     folder = root / "packages" / "tallyho"
     assert files_under(folder) == [
         "LICENSE",
@@ -374,7 +393,6 @@ def test_markers_metadata_and_parts_become_standard_metadata(
     assert "license" not in project  # no label: paa's MIT classifier is kept
     assert "License :: OSI Approved :: MIT License" in project["classifiers"]
     assert data["tool"]["packyard"]["import-map"] == {"shoutlib": "shout-lib"}
-    [item] = report.packages
     assert item.releases == ["0.0.3"]
     assert any("'tally-ho-dist'" in line for line in item.not_carried)
     assert Repository.open(root).source("tallyho").summary == (
@@ -388,9 +406,13 @@ def test_a_failed_or_refused_import_writes_nothing(make_repo: RepoFactory, tmp_p
     repo = Repository.open(root)
     before = files_under(root)
 
+    paths_before = every_path(root)
+    assert not (root / ".packyard").exists()
     report = import_paa(repo, paa, dry_run=True, progress=lambda _: None)
     assert [p.name for p in report.packages] == ["shoutbox", "tallyho"]
-    assert files_under(root) == before  # a dry run writes nothing
+    assert every_path(root) == paths_before  # a dry run creates nothing, not even .packyard/
+    assert report.render().startswith("would import 2 package(s)")
+    assert [len(p.lint) for p in report.packages] == [0, 1]  # checked in the dry run too
 
     write_files(root, {"packages/tallyho.py": '"""Taken."""\n'})
     with pytest.raises(PackageError, match="'tallyho' is taken"):

@@ -15,6 +15,7 @@ reusing a version an index already has.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -34,8 +35,13 @@ from packyard.tracking import latest_release, read_tracking, tracking_file, writ
 
 Progress = Callable[[str], None]
 
-#: File suffixes whose references to the package's name a rename rewrites.
-REWRITTEN_SUFFIXES = (".py", ".md", ".toml")
+#: File suffixes whose references to the package's name a rename rewrites (notebooks:
+#: their code cells only, see :func:`rewrite_notebook`).
+REWRITTEN_SUFFIXES = (".py", ".md", ".toml", ".ipynb")
+#: How many mentions of the old name a rename lists in its notes.
+MAX_MENTIONS = 40
+#: Files larger than this (in bytes) are not searched for mentions of the old name.
+MAX_SCANNED_BYTES = 2_000_000
 
 
 @dataclass
@@ -47,8 +53,11 @@ class ChoreReport:
         moved: (old path, new path) pairs, absolute.
         removed: paths deleted, absolute.
         rewritten: files whose references to the old name were rewritten.
-        notes: what the user should know or do next (dependents, kept history, tags).
+        notes: what the user should know or do next (dependents, kept history, tags,
+            mentions of the old name left).
         git: whether git recorded the moves and deletions (``git mv`` / ``git rm``).
+        mentions: after a rename, the whole-word mentions of the old name left, as
+            ``(file, line number, line text)``.
     """
 
     package: str
@@ -57,6 +66,7 @@ class ChoreReport:
     rewritten: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     git: bool = False
+    mentions: list[tuple[Path, int, str]] = field(default_factory=list)
 
 
 def existing_packages(repo: Repository) -> dict[str, Package]:
@@ -101,18 +111,17 @@ def check_new_name(repo: Repository, name: str, *, replacing: str | None = None)
     if problem:
         raise PackageError(
             f"invalid package name: {problem}",
-            hint="use lowercase letters, digits and _, e.g. "
-            + repr(re.sub(r"\W", "_", name).lower().lstrip("0123456789_") or "my_tool"),
+            hint=f"use lowercase letters, digits and _, e.g. {suggest_name(name)!r}",
         )
     if is_stdlib(name):
         raise PackageError(
             f"{name!r} is the name of a standard-library module; the package would shadow it",
-            hint=f"choose another name, e.g. {name}_tools",
+            hint=f"choose another name, e.g. {suggest_name(name)!r}",
         )
     if name.startswith(TEST_PREFIX):
         raise PackageError(
             f"package names may not start with {TEST_PREFIX!r}: packyard reads such files as tests",
-            hint=f"e.g. {name[len(TEST_PREFIX) :] or 'my'}_tool",
+            hint=f"e.g. {suggest_name(name)!r}",
         )
     wanted = distribution_name(name)
     for other in existing_packages(repo).values():
@@ -132,6 +141,29 @@ def check_new_name(repo: Repository, name: str, *, replacing: str | None = None)
                 path=path,
                 hint="move or delete it first",
             )
+
+
+def _name_problem(name: str) -> bool:
+    return bool(import_name_problem(name)) or is_stdlib(name) or name.startswith(TEST_PREFIX)
+
+
+def suggest_name(name: str) -> str:
+    """A valid package name close to ``name``, for the hint of a refused one: lowercase
+    ASCII letters, digits and ``_``, no leading digit or ``test_``, and ``_tool`` appended
+    to a keyword or a standard-library module's name.
+
+    >>> suggest_name("class"), suggest_name("json"), suggest_name("My-Tool")
+    ('class_tool', 'json_tool', 'my_tool')
+    >>> suggest_name("test_things"), suggest_name("2fast"), suggest_name("---")
+    ('things_tool', 'fast', 'my_tool')
+    """
+    candidate = re.sub(r"[^a-z0-9_]+", "_", name.lower())
+    candidate = re.sub(r"_{2,}", "_", candidate).lstrip("0123456789_").rstrip("_")
+    tested = candidate.startswith(TEST_PREFIX)
+    candidate = candidate.removeprefix(TEST_PREFIX)
+    if candidate and (tested or _name_problem(candidate)):
+        candidate += "_tool"
+    return candidate if candidate and not _name_problem(candidate) else "my_tool"
 
 
 def owned_paths(repo: Repository, package: Package) -> list[Path]:
@@ -215,9 +247,15 @@ def rename_package(
     """Rename a package: its module or folder, its tests, its tracking file, and the
     references to its import (and distribution) name inside its own files.
 
-    Imports of the package by other packages are not changed: they are listed in the
-    report's notes. Generated outputs under the old name are deleted. The README package
-    table is regenerated when the README has its marker comments.
+    References are rewritten with :func:`rewrite_references` in ``.py``, ``.md`` and
+    ``.toml`` files and in the code cells of notebooks (:func:`rewrite_notebook`); in
+    the package's tests every whole-word mention is (:func:`rewrite_words`: strings
+    such as ``"usage: OLD"`` are expectations about the package). The mentions left
+    (prose, messages, other files of the repository) are listed in the report's notes
+    as ``file:line`` and in ``mentions``. Imports of the package by other packages are
+    not changed: they are listed in the notes too. Generated outputs under the old name
+    are deleted. The README package table is regenerated when the README has its
+    marker comments.
 
     Args:
         repo: the repository.
@@ -247,8 +285,10 @@ def rename_package(
     if package.form == "module":
         plan = [(package.path, folder / f"{new}.py")]
         plan += [(t, folder / f"{TEST_PREFIX}{new}.py") for t in package.test_paths]
+        test_paths = [target for _, target in plan[1:]]
     else:
         plan = [(package.path, folder / new)]
+        test_paths = [folder / new / p.relative_to(package.path) for p in package.test_paths]
     old_tracking = tracking_file(state, old)
     new_tracking = tracking_file(state, new)
     if new_tracking.exists():
@@ -283,14 +323,27 @@ def rename_package(
 
     renamed_paths = [t for s, t in plan if t != new_tracking]
     for path in _text_files(renamed_paths):
-        if _rewrite_references(path, old, new):
-            report.rewritten.append(path)
+        in_tests = any(path == t or path.is_relative_to(t) for t in test_paths)
+        try:
+            if _rewrite_file(path, old, new, words=in_tests):
+                report.rewritten.append(path)
+        except ValueError as exc:
+            report.notes.append(f"{_rel(path, root)} not rewritten: {exc}")
     if report.rewritten:
         progress(f"rewrote references to {old} in {len(report.rewritten)} file(s)")
     report.removed = _delete_generated(repo, old)
 
     fresh = Repository.open(root)
     _update_readme(fresh, report, progress)
+    report.mentions = _mentions(root, renamed_paths, old, git=top is not None)
+    if report.mentions:
+        shown = report.mentions[:MAX_MENTIONS]
+        report.notes.append(
+            f"{len(report.mentions)} mention(s) of {old!r} left (prose, messages, other "
+            "files): check them"
+            + (f"; the first {len(shown)} follow" if len(shown) < len(report.mentions) else "")
+        )
+        report.notes += [f"{_rel(path, root)}:{line}: {text}" for path, line, text in shown]
     if new_tracking.exists():
         last = latest_release(state, new)
         if last is not None:
@@ -324,18 +377,21 @@ def _dependents(repo: Repository, name: str) -> list[str]:
     return found
 
 
-def _text_files(paths: Iterable[Path]) -> list[Path]:
+def _files(paths: Iterable[Path]) -> list[Path]:
+    """The files at or under ``paths``, sorted per path, ``__pycache__`` left out."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and p.suffix in REWRITTEN_SUFFIXES and "__pycache__" not in p.parts
+                p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
             )
-        elif path.is_file() and path.suffix in REWRITTEN_SUFFIXES:
+        elif path.is_file():
             files.append(path)
     return files
+
+
+def _text_files(paths: Iterable[Path]) -> list[Path]:
+    return [p for p in _files(paths) if p.suffix in REWRITTEN_SUFFIXES]
 
 
 def rewrite_references(text: str, old: str, new: str) -> str:
@@ -370,16 +426,125 @@ def rewrite_references(text: str, old: str, new: str) -> str:
     return text
 
 
-def _rewrite_references(path: Path, old: str, new: str) -> bool:
+def rewrite_words(text: str, old: str, new: str) -> str:
+    """Rewrite every whole-word mention of a package's import name (and its distribution
+    name): what :func:`rewrite_references` does plus prose and strings such as
+    ``"usage: old"``. A rename applies it to the package's tests only, where such strings
+    are expectations about the renamed package; an attribute ``x.old`` is left alone.
+
+    >>> rewrite_words('assert "usage: old" in err  # old.exe, bold, x.old', "old", "new")
+    'assert "usage: new" in err  # new.exe, bold, x.old'
+    """
+    text = rewrite_references(text, old, new)
+    pairs = [(old, new)]
+    if distribution_name(old) != old:
+        pairs.append((distribution_name(old), distribution_name(new)))
+    for before, after in pairs:
+        text = re.sub(rf"(?<![\w.]){re.escape(before)}(?!\w)", after, text)
+    return text
+
+
+def rewrite_notebook(text: str, old: str, new: str) -> str:
+    """Rewrite the references to a package in the code cells of a Jupyter notebook (the
+    nbformat 4 JSON text) with :func:`rewrite_references`; Markdown cells and outputs
+    are left as they are. The JSON is written back with the notebook's own indentation,
+    non-ASCII text kept; the text comes back unchanged when no cell changed.
+
+    Raises:
+        ValueError: the text is not a notebook (not JSON, or no ``cells`` list).
+
+    >>> cell = {"cell_type": "code", "source": ["import old\\n", "old.f()"], "outputs": []}
+    >>> doc = json.dumps({"cells": [cell, {"cell_type": "markdown", "source": "old"}]})
+    >>> [c["source"] for c in json.loads(rewrite_notebook(doc, "old", "new"))["cells"]]
+    [['import new\\n', 'new.f()'], 'old']
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError("not a Jupyter notebook (no list of cells)")
+    changed = False
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source")
+        joined = "".join(source) if isinstance(source, list) else source
+        if not isinstance(joined, str):
+            continue
+        updated = rewrite_references(joined, old, new)
+        if updated != joined:
+            cell["source"] = (
+                updated.splitlines(keepends=True) if isinstance(source, list) else updated
+            )
+            changed = True
+    if not changed:
+        return text
+    indent = re.search(r"\n( +)\S", text)
+    dumped = json.dumps(data, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
+    return dumped + ("\n" if text.endswith("\n") else "")
+
+
+def _rewrite_file(path: Path, old: str, new: str, *, words: bool = False) -> bool:
+    """Rewrite one file in place (atomically); whether it changed.
+
+    Raises:
+        ValueError: a notebook that is not valid notebook JSON (left as it is).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    updated = rewrite_references(text, old, new)
+    if path.suffix == ".ipynb":
+        updated = rewrite_notebook(text, old, new)
+    elif words:
+        updated = rewrite_words(text, old, new)
+    else:
+        updated = rewrite_references(text, old, new)
     if updated == text:
         return False
     write_text_atomic(path, updated)
     return True
+
+
+def _mentions(root: Path, paths: list[Path], old: str, *, git: bool) -> list[tuple[Path, int, str]]:
+    """Whole-word mentions of ``old`` (or its distribution name) left after a rename: in
+    the package's own text files, and, in a git work tree, in the other tracked files
+    (``git grep``; ``.packyard/`` left out: release records name what was released).
+
+    Returns:
+        ``(file, line number, the line stripped and cut to 100 characters)``, by file.
+    """
+    names = {old, distribution_name(old)}
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(names)))
+    found: list[tuple[Path, int, str]] = []
+    for path in _files(paths):
+        try:
+            if path.stat().st_size > MAX_SCANNED_BYTES:
+                continue
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if pattern.search(line):
+                found.append((path, number, line.strip()[:100]))
+    if not git:
+        return found
+    args = ["grep", "-n", "-I", "-w", "-z", "--full-name"]
+    for name in sorted(names):
+        args += ["-e", name]
+    excluded = [f":(exclude){_rel(p, root)}" for p in paths] + [":(exclude).packyard"]
+    try:
+        out = gitutil.git(root, *args, "--", ".", *excluded)
+    except CommandFailed:  # status 1: no match (or no commit/files to search)
+        return found
+    top = _git_top(root) or root
+    for entry in out.splitlines():
+        parts = entry.split("\0", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            found.append((top / parts[0], int(parts[1]), parts[2].strip()[:100]))
+    return found
 
 
 def _delete_generated(repo: Repository, name: str) -> list[Path]:
@@ -409,12 +574,14 @@ def refresh_readme(repo: Repository) -> tuple[bool, str | None]:
         return False, f"README.md package table not updated: {exc.message}"
 
 
-def _update_readme(repo: Repository, report: ChoreReport, progress: Progress) -> None:
+def _update_readme(repo: Repository, report: ChoreReport, progress: Progress) -> bool:
+    """Refresh the README table; whether README.md changed (a problem goes to the notes)."""
     changed, problem = refresh_readme(repo)
     if changed:
         progress("README.md package table updated")
     if problem:
         report.notes.append(problem)
+    return changed
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -438,7 +605,9 @@ def remove_package(
     """Remove a package: its sources, tests and docs, and what packyard generated for it.
 
     Its release history (tracking file; git tags are never deleted) is kept unless
-    ``purge``. The README package table is regenerated when the README has its markers.
+    ``purge``. The README package table is regenerated when the README has its markers;
+    in a git work tree the change is staged with the deletions (``git add README.md``),
+    unless the README had uncommitted changes already (then a note says so).
 
     Args:
         repo: the repository.
@@ -483,6 +652,9 @@ def remove_package(
             )
 
     tracked = {t: top is not None and _tracked(root, t) for t in targets}
+    readme = root / "README.md"
+    # The README's table is staged with the deletions, unless it has changes of its own.
+    stage_readme = top is not None and _tracked(root, readme) and not _dirty(root, [readme])
     with tempfile.TemporaryDirectory(prefix=".remove-", dir=state if state.is_dir() else root) as t:
         trash = Path(t)
         moved: list[tuple[Path, Path]] = []
@@ -503,7 +675,13 @@ def remove_package(
             raise PackageError(f"cannot remove {name}: {exc}", path=package.path) from None
     report.removed = [*targets, *_delete_generated(repo, name)]
 
-    _update_readme(Repository.open(root), report, progress)
+    if _update_readme(Repository.open(root), report, progress) and top is not None:
+        if stage_readme:
+            gitutil.git(root, "add", "--", str(readme))
+        else:
+            report.notes.append(
+                "README.md had changes of its own: its updated package table is not staged"
+            )
     if last is not None and not purge:
         report.notes.append(
             f"release history kept in {_rel(history, root)} (last release {last['version']}): "

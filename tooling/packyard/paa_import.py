@@ -32,7 +32,10 @@ counts the import commit as a change and continues the version line (``1.2.3`` -
 
 Everything is written under ``.packyard/`` first and moved into place only when every
 package was assembled and reads back as a valid packyard package: a failure writes
-nothing.
+nothing, and a dry run (staged in the system's temporary folder) creates nothing. Each
+staged package goes through the lint gate's ruff check; its findings are a warning in the
+report (the import proceeds). After an import the README package table is regenerated
+when the README has its marker comments.
 """
 
 from __future__ import annotations
@@ -53,10 +56,11 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from packyard import gitutil, paa_source
-from packyard.chores import check_new_name
+from packyard.chores import check_new_name, refresh_readme
 from packyard.discovery import Package
 from packyard.errors import PackageError, PackyardError
 from packyard.gates.licenses import spdx_from_text
+from packyard.gates.lint import lint_files
 from packyard.import_map import ImportMap, validate_map
 from packyard.metadata import read_package
 from packyard.names import distribution_name
@@ -67,6 +71,8 @@ from packyard.tracking import record_release, tracking_file
 Progress = Callable[[str], None]
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
+#: How many lint findings the report shows per package.
+MAX_LINT_SHOWN = 20
 IGNORE_MARKER = "# packyard: ignore"
 #: paa file -> (packyard module, extra its pins go to; None: the core dependencies).
 PARTS = {
@@ -104,6 +110,9 @@ class PackageImport:
         carried: what was carried over, one line each.
         not_carried: what could not be carried over (or needs a look), one line each.
         releases: the versions recorded, oldest first.
+        lint: what the lint gate (ruff, with the repository's settings) finds in the
+            imported code, ``packages/NAME/FILE:LINE:COL: CODE message``; empty when it
+            passes. ``invoke release`` stops at these until they are fixed.
     """
 
     name: str
@@ -111,6 +120,7 @@ class PackageImport:
     carried: list[str] = field(default_factory=list)
     not_carried: list[str] = field(default_factory=list)
     releases: list[str] = field(default_factory=list)
+    lint: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +154,18 @@ class ImportReport:
             lines.append(f"\n{item.name}: {len(item.files)} file(s){released}")
             lines += [f"  carried: {c}" for c in item.carried]
             lines += [f"  NOT CARRIED: {n}" for n in item.not_carried]
+            if item.lint:
+                lines.append(
+                    f"  WARNING: the imported code fails the lint gate ({len(item.lint)} "
+                    f"finding(s)): invoke release stops there; fix them (ruff check --fix "
+                    f"packages/{item.name} fixes some) or release with --skip-gates"
+                )
+                lines += [f"  lint: {finding}" for finding in item.lint[:MAX_LINT_SHOWN]]
+                if len(item.lint) > MAX_LINT_SHOWN:
+                    lines.append(
+                        f"  lint: ... and {len(item.lint) - MAX_LINT_SHOWN} more "
+                        f"(nox -s lint-{item.name} lists them all)"
+                    )
         if self.notes:
             lines.append("")
             lines += [f"note: {n}" for n in self.notes]
@@ -210,9 +232,16 @@ def import_paa(
             "commit the import, then tag it: git tag NAME-vX.Y.Z for each package's last version"
         )
 
+    root = repo.config.root
     state = repo.config.state_dir
-    state.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".import-paa-", dir=state) as scratch:
+    if not dry_run:
+        state.mkdir(parents=True, exist_ok=True)
+    # A real import stages beside its targets (the moves are renames on one file system);
+    # a dry run stages in the system's temporary folder and creates nothing here.
+    with tempfile.TemporaryDirectory(
+        prefix=".import-paa-" if not dry_run else "packyard-import-paa-",
+        dir=state if not dry_run else None,
+    ) as scratch:
         staging = Path(scratch)
         staged: list[tuple[Path, Path]] = []
         for name in chosen:
@@ -224,6 +253,7 @@ def import_paa(
             item.files = sorted(
                 p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
             )
+            item.lint = _lint_staged(root, staging, folder, repo.config.packages_dir)
             history = _stage_history(config, name, staging / "state", index_url, base, item)
             staged.append((folder, repo.config.packages_dir / name))
             if history is not None:
@@ -231,7 +261,25 @@ def import_paa(
             report.packages.append(item)
         if not dry_run:
             _move_into_place(staged)
+    if not dry_run:
+        changed, problem = refresh_readme(Repository.open(root))
+        if changed:
+            report.notes.append("README.md package table updated")
+        if problem:
+            report.notes.append(problem)
     return report
+
+
+def _lint_staged(root: Path, staging: Path, folder: Path, packages_dir: Path) -> list[str]:
+    """The lint gate's findings for a staged package, its paths as they will be in the
+    repository (``packages/NAME/...``); a note instead when ruff cannot run."""
+    files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    try:
+        findings = lint_files(root, files, cwd=staging / "packages")
+    except PackyardError as exc:
+        return [f"lint not checked: {exc.message}"]
+    prefix = os.path.relpath(packages_dir, root).replace(os.sep, "/")
+    return [f"{prefix}/{line}" for line in findings]
 
 
 # --- assembling one package ------------------------------------------------------------

@@ -273,6 +273,39 @@ def is_allowed(expression: str, allowed: set[str]) -> bool:
     return result and position == len(tokens)
 
 
+def not_allowed(expression: str, allowed: set[str]) -> list[str]:
+    """The license identifiers of an SPDX expression that are not allowed, in order
+    (``WITH`` exceptions kept with their license): what a repository would add to
+    ``allowed-licenses`` to accept it.
+
+    Args:
+        expression: e.g. ``"MIT AND (MPL-2.0 OR GPL-3.0-only)"``.
+        allowed: upper-cased SPDX identifiers.
+
+    >>> not_allowed("MIT AND (MPL-2.0 OR GPL-3.0-only)", {"MIT"})
+    ['MPL-2.0', 'GPL-3.0-only']
+    >>> not_allowed("GPL-2.0-only WITH Classpath-exception-2.0", set())
+    ['GPL-2.0-only WITH Classpath-exception-2.0']
+    """
+    tokens = _TOKEN.findall(expression)
+    found: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token in ("(", ")") or token.upper() in ("AND", "OR", "WITH"):
+            continue
+        if index + 1 < len(tokens) and tokens[index].upper() == "WITH":
+            if token.upper() in allowed:
+                index += 2
+                continue
+            token = f"{token} WITH {tokens[index + 1]}"
+            index += 2
+        if token.upper() not in allowed and token not in found:
+            found.append(token)
+    return found
+
+
 def allowed_licenses(config: RepoConfig) -> set[str]:
     """The allowed SPDX identifiers, upper-cased: ``[tool.packyard] allowed-licenses`` or
     :data:`DEFAULT_ALLOWED`.
@@ -424,19 +457,25 @@ def check_licenses(repo: Repository, name: str) -> GateReport:
     with tempfile.TemporaryDirectory(prefix="packyard-licenses-") as scratch:
         files = download(pins, repo.config.index_url, Path(scratch))
         findings = [_finding(pin, files.get(pin.name), overrides, allowed) for pin in pins]
+    settings = repo.config.root / "pyproject.toml"
     width = max(len(f"{f.name} {f.version}") for f in findings)
     for finding in findings:
         label = f"{finding.name} {finding.version}"
         shown = finding.expression or f"unknown ({finding.raw or 'no license metadata'})"
         report.lines.append(f"{label:<{width}}  {finding.verdict:<11}  {shown}  [{finding.source}]")
         if finding.verdict == "not allowed":
+            missing = ", ".join(f'"{i}"' for i in not_allowed(finding.expression or "", allowed))
             report.problems.append(
-                f"{label}: {finding.expression} is not in allowed-licenses ({finding.source})"
+                f"{label}: {finding.expression} is not in allowed-licenses ({finding.source}); "
+                f"if your project accepts it, add {missing} to [tool.packyard] "
+                f"allowed-licenses in {settings}, or set [tool.packyard.license-overrides] "
+                f'"{finding.name}" = "<SPDX>" there when its metadata is wrong'
             )
         elif finding.verdict == "unknown":
             report.problems.append(
                 f"{label}: license unknown (found: {finding.raw or 'nothing'}); once checked, "
-                f'add "{finding.name}" = "<SPDX>" to [tool.packyard.license-overrides]'
+                f'add "{finding.name}" = "<SPDX>" to [tool.packyard.license-overrides] '
+                f"in {settings}"
             )
     report.data = {"findings": [f.__dict__ for f in findings], "allowed": sorted(allowed)}
     return report

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from packyard.errors import CommandFailed, GateError
 from packyard.gates.report import GateReport
 from packyard.proc import run
 from packyard.repo import Repository
+from packyard.venvs import without_secrets
 
 #: The rules checked when the repository has no ruff configuration: syntax errors and
 #: pyflakes (ruff's defaults until 0.15).
@@ -82,21 +84,68 @@ def check_lint(repo: Repository, name: str) -> GateReport:
         *([] if has_ruff_config(root, package.path) else ["--select", DEFAULT_SELECT]),
         *[os.path.relpath(p, root) for p in paths],
     ]
-    try:
-        output = run(args, step="lint", cwd=root, timeout=300)
-    except CommandFailed as failure:
-        if failure.returncode != 1:
-            raise
-        output = failure.output
-        findings = [
-            line
-            for line in output.splitlines()
-            if line.strip() and not line.startswith(("Found ", "[*]", "No fixes"))
-        ]
-        report.problems += findings or ["ruff reported problems (see its output)"]
+    report.problems += _findings(args, root)
     report.lines.append(
         f"ruff check {' '.join(os.path.relpath(p, root) for p in paths)}: "
         + ("no findings" if report.ok else f"{len(report.problems)} finding(s)")
     )
     report.data = {"paths": [os.path.relpath(p, root) for p in paths]}
     return report
+
+
+def root_ruff_config(root: Path) -> Path | None:
+    """The repository's own ruff settings file: ``ruff.toml``, ``.ruff.toml`` or a
+    ``pyproject.toml`` with ``[tool.ruff]`` in ``root``; None without one."""
+    for name in _CONFIG_FILES:
+        if (root / name).is_file():
+            return root / name
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and "[tool.ruff" in pyproject.read_text(errors="replace"):
+        return pyproject
+    return None
+
+
+def lint_files(root: Path, files: Sequence[Path], *, cwd: Path) -> list[str]:
+    """``ruff check`` findings for files that are not in the repository yet (a staged
+    copy, e.g. of an import), with the repository's root ruff settings (``--config``) or,
+    without any, :data:`DEFAULT_SELECT` (``--isolated``). What the lint gate would say once
+    they are in place, for a package without ruff settings of its own.
+
+    Args:
+        root: the repository root (its settings apply).
+        files: the ``.py`` files to check.
+        cwd: where ruff runs; the findings' paths are relative to it.
+
+    Returns:
+        The findings, ``path:line:col: CODE message``; empty when there is none.
+
+    Raises:
+        GateError: ruff is not installed.
+        CommandFailed: ruff could not run (a broken configuration: exit status 2).
+    """
+    if not files:
+        return []
+    config = root_ruff_config(root)
+    settings = ["--config", str(config)] if config else ["--isolated", "--select", DEFAULT_SELECT]
+    args = [find_ruff(), "check", "--no-fix", "--output-format", "concise", *settings]
+    return _findings([*args, *[os.path.relpath(f, cwd) for f in files]], cwd)
+
+
+def _findings(args: list[str], cwd: Path) -> list[str]:
+    """Run ruff; its findings (none when it exits 0).
+
+    Raises:
+        CommandFailed: ruff exited with a status other than 0 and 1.
+    """
+    try:
+        run(args, step="lint", cwd=cwd, env=without_secrets(), timeout=300)
+    except CommandFailed as failure:
+        if failure.returncode != 1:
+            raise
+        findings = [
+            line
+            for line in failure.output.splitlines()
+            if line.strip() and not line.startswith(("Found ", "[*]", "No fixes"))
+        ]
+        return findings or ["ruff reported problems (see its output)"]
+    return []
