@@ -13,15 +13,18 @@
                                     move a package-auto-assembler repository's packages
     invoke build NAME               assemble, build and check one package
     invoke release NAME [--repository R] [--bump patch|minor|major] [--version X.Y.Z]
-                   [--dry-run] [--no-commit] [--push] [--skip-gates]
-                                    release packages (NAME may be "a,b,c") to an index
+                   [--dry-run] [--no-commit] [--push] [--skip-gates] [--trusted-publishing]
+                                    release packages to an index; several: "a,b" or "a b"
+                                    (quoted: invoke takes one name; packyard release a b)
     invoke readme [--check]         regenerate the README's package table
     invoke index [--port PORT]      serve the local index (.packyard/index/) until Ctrl-C
     invoke changed --base REF [--head REF] [--json] [--release]
                                     packages changed since REF, and their dependents
+    invoke changed --release --since-last-release [--json] [--repository R]
+                                    packages changed since their own last release
     invoke ci --base REF [--release]
                                     the CI steps for those packages, locally, in sequence
-    invoke push-release [--branch B]
+    invoke push-release [--branch B] [--attempts N] [--timeout SECONDS]
                                     push release commits and tags, rebasing and retrying
     invoke docs-publish [-n NAME ...] [--remote origin] [--branch gh-pages] [--dry-run]
                    [--build]        commit built sites to gh-pages, keeping other folders
@@ -32,6 +35,7 @@ from __future__ import annotations
 from invoke import Context, task
 
 from packyard.cli import main as packyard
+from packyard.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
 
 
 def _run(*argv: str) -> None:
@@ -135,7 +139,7 @@ def build(c: Context, name: str) -> None:
 
 @task(
     help={
-        "name": 'the package, or several: "a,b,c"',
+        "name": 'the package, or several in one argument: "a,b,c" or "a b c"',
         "repository": "local (default), pypi, testpypi or [tool.packyard.repositories.R]",
         "bump": "force patch, minor or major",
         "version": "force this exact version",
@@ -143,6 +147,7 @@ def build(c: Context, name: str) -> None:
         "no_commit": "record and tag, but do not commit",
         "push": "push the release commit and tag",
         "skip_gates": "do not run the quality gates (lint, licenses, audit)",
+        "trusted_publishing": "mint the upload token by trusted publishing (OIDC) at the upload",
     }
 )
 def release(
@@ -155,6 +160,7 @@ def release(
     no_commit: bool = False,
     push: bool = False,
     skip_gates: bool = False,
+    trusted_publishing: bool = False,
 ) -> None:
     """Version, build, test, upload, verify and record packages."""
     argv = ["release", name, "--repository", repository]
@@ -167,6 +173,7 @@ def release(
             ("--no-commit", no_commit),
             ("--push", push),
             ("--skip-gates", skip_gates),
+            ("--trusted-publishing", trusted_publishing),
         )
         if on
     ]
@@ -191,6 +198,8 @@ def index(c: Context, port: int = 8765) -> None:
         "head": "to this ref (default HEAD)",
         "json": "print a JSON array, for a CI matrix",
         "release": "the packages to release (own files changed), not to test",
+        "since_last_release": "with --release: each package changed since its own last release",
+        "repository": "check first that this repository (where releases go) is known",
         "packages": "skip detection, take these ('a b' or 'a,b')",
         "max_jobs": "group the packages into at most N jobs (0: one job each)",
         "azure_matrix": "print an Azure Pipelines strategy.matrix object",
@@ -207,10 +216,14 @@ def changed(
     max_jobs: int = 0,
     azure_matrix: bool = False,
     gitlab_child: str = "",
+    since_last_release: bool = False,
+    repository: str = "",
 ) -> None:
     """Print the packages changed between two refs, plus those that import them."""
     argv = ["changed", "--head", head, "--max-jobs", str(max_jobs)]
     argv += ["--base", base] if base else []
+    argv += ["--since-last-release"] if since_last_release else []
+    argv += ["--repository", repository] if repository else []
     argv += ["--packages", packages] if packages else []
     argv += ["--gitlab-child", gitlab_child] if gitlab_child else []
     argv += [
@@ -250,10 +263,17 @@ def ci(
     help={
         "remote": "the git remote (default origin)",
         "branch": "the remote branch (default: the checked-out one)",
-        "attempts": "pushes to try before giving up (default 5)",
+        "attempts": f"pushes to try before giving up (default {PUSH_ATTEMPTS})",
+        "timeout": f"seconds of retrying before giving up (default {PUSH_TIMEOUT:g})",
     },
 )
-def push_release(c: Context, remote: str = "origin", branch: str = "", attempts: int = 5) -> None:
+def push_release(
+    c: Context,
+    remote: str = "origin",
+    branch: str = "",
+    attempts: int = PUSH_ATTEMPTS,
+    timeout: float = PUSH_TIMEOUT,
+) -> None:
     """Push release commits and tags; rebase and retry when another job pushed first."""
     _run(
         "push-release",
@@ -261,6 +281,8 @@ def push_release(c: Context, remote: str = "origin", branch: str = "", attempts:
         remote,
         "--attempts",
         str(attempts),
+        "--timeout",
+        str(timeout),
         *(["--branch", branch] if branch else []),
     )
 

@@ -14,15 +14,18 @@ import pytest
 
 from packyard.changes import (
     ChangeSet,
+    ReleaseCandidates,
     detect_changes,
+    detect_since_last_release,
     package_of,
     packages_in_tree,
     parse_name_status,
     reverse_closure,
 )
-from packyard.errors import CommandFailed, PackageError
+from packyard.errors import CommandFailed, ConfigError, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
+from packyard.tracking import record_release
 from tests.conftest import ROOT, RepoFactory, write_files
 
 # a <- b <- c (b imports a, c imports b), d alone, h imports d, e a folder with tests.
@@ -294,6 +297,192 @@ def test_pure_helpers() -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Since the last release
+# ---------------------------------------------------------------------------------------
+
+
+def release(
+    root: Path, name: str, version: str = "0.1.0", *, record: bool = True, tag: bool = True
+) -> str:
+    """What ``invoke release`` leaves: the tracking file recording the source commit (HEAD),
+    committed as ``release(NAME): vX``, tagged ``NAME-vX`` (annotated). Returns the source."""
+    source = git(root, "rev-parse", "HEAD").strip()
+    if record:
+        record_release(
+            root / ".packyard",
+            name,
+            {"version": version, "commit": source, "tag": f"{name}-v{version}", "notes": []},
+        )
+        commit(root, f"release({name}): v{version}")
+    if tag:
+        git(root, "tag", "-a", "-m", f"{name} {version}", f"{name}-v{version}")
+    return source
+
+
+def since(root: Path, head: str = "HEAD") -> ReleaseCandidates:
+    return detect_since_last_release(Repository.open(root), head)
+
+
+def test_never_released_packages_are_all_to_release(repo: Path) -> None:
+    found = since(repo)
+    assert found.unreleased == ("a", "b", "c", "d", "e", "h")
+    assert found.to_release == list(found.unreleased)
+    assert found.changed == () and found.unchanged == () and found.last == {}
+
+
+def test_only_packages_whose_own_files_changed_since_their_release(repo: Path) -> None:
+    for name in ("a", "b", "c", "d", "e", "h"):
+        release(repo, name)
+    assert since(repo).to_release == []
+    assert since(repo).unchanged == ("a", "b", "c", "d", "e", "h")
+    commit(repo, "fix(a): x", {"packages/a.py": '"""Package a."""\n\nVALUE = 9\n'})
+    commit(repo, "test(e)", {"packages/e/tests/test_e.py": "import e\n# more\n"})
+    commit(repo, "test(d)", {"packages/test_d.py": "import d\n"})  # a new test file
+    commit(repo, "tooling", {"tooling/helper.py": "X = 2\n", "README.md": "# r\n"})
+    found = since(repo)
+    # Dependents (b imports a) and global paths do not make a release.
+    assert found.changed == ("a", "d", "e") and found.to_release == ["a", "d", "e"]
+    assert found.last["a"].version == "0.1.0" and found.last["a"].tag == "a-v0.1.0"
+    # Released again: nothing left; a change undone counts as none (content, not history).
+    release(repo, "a", "0.1.1")
+    commit(repo, "fix(b): y", {"packages/b/util.py": "import json  # y\n"})
+    commit(repo, "revert(b)", {"packages/b/util.py": "import json\n"})
+    found = since(repo)
+    assert found.changed == ("d", "e") and found.last["a"].version == "0.1.1"
+
+
+def test_a_pending_run_never_compared_is_still_released(repo: Path) -> None:
+    """Two pushes, the first run cancelled before it ran (GitHub's concurrency group):
+    the second run releases the first push's change too; no "before" commit involved."""
+    for name in ("a", "b", "c", "d", "e", "h"):
+        release(repo, name)
+    commit(repo, "fix(c): first push", {"packages/c.py": '"""Package c, 2."""\n'})
+    commit(repo, "fix(h): second push", {"packages/h.py": '"""Package h, 2."""\n\nimport d\n'})
+    assert since(repo).to_release == ["c", "h"]
+
+
+def test_recorded_source_commit_wins_over_a_rebased_tag(repo: Path) -> None:
+    """push-release rebases a release commit (and moves its tag) onto what another job
+    pushed meanwhile: the tag's tree then holds changes that were never released."""
+    source = release(repo, "a", record=False, tag=False)
+    commit(repo, "fix(a): merged while the release ran",
+           {"packages/a.py": '"""Package a."""\n\nVALUE = 7\n'})  # fmt: skip
+    record_release(
+        repo / ".packyard", "a", {"version": "0.1.0", "commit": source, "tag": "a-v0.1.0"}
+    )
+    commit(repo, "release(a): v0.1.0")
+    git(repo, "tag", "-a", "-m", "a 0.1.0", "a-v0.1.0")  # on the rebased release commit
+    found = since(repo)
+    assert "a" in found.changed and found.last["a"].commit == source
+    # Without a recorded commit, the tag is what there is: unchanged since it.
+    (repo / ".packyard/releases/a.json").unlink()
+    commit(repo, "drop the tracking file")
+    found = since(repo)
+    assert "a" in found.unchanged
+    assert found.last["a"].commit == git(repo, "rev-parse", "a-v0.1.0^{commit}").strip()
+
+
+def test_highest_version_of_tags_and_tracking_file_counts(repo: Path) -> None:
+    release(repo, "d", "1.0.0")
+    commit(repo, "fix(d)", {"packages/d.py": '"""Package d, 2."""\n'})
+    git(repo, "tag", "d-v1.0.1")  # a lightweight tag, newer than the tracking file
+    git(repo, "tag", "d-vnot-a-version")  # ignored
+    found = since(repo)
+    assert found.last["d"].version == "1.0.1" and "d" in found.unchanged
+
+
+def test_release_commit_missing_from_the_clone_is_released_again(
+    repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    record_release(repo / ".packyard", "e", {"version": "2.0.0", "commit": "ab" * 20})
+    commit(repo, "imported history")
+    with caplog.at_level(logging.WARNING, logger="packyard"):
+        found = since(repo)
+    assert found.unknown == ("e",) and "e" in found.to_release
+    assert "git fetch --tags --unshallow" in caplog.text
+
+
+def test_renamed_package_is_released_under_its_new_name(repo: Path) -> None:
+    for name in ("a", "b", "c", "d", "e", "h"):
+        release(repo, name)
+    git(repo, "mv", "packages/d.py", "packages/dee.py")
+    commit(repo, "rename d", {"packages/h.py": '"""Package h."""\n\nimport dee\n'})
+    found = since(repo)
+    assert found.unreleased == ("dee",) and found.changed == ("h",)
+    assert "d" not in found.to_release  # gone: never released again
+
+
+def test_merged_branch_and_subfolder_root(make_repo: RepoFactory, tmp_path: Path) -> None:
+    top = tmp_path / "monorepo"
+    top.mkdir()
+    root = make_repo(PACKAGES)
+    shutil.move(root, top / "python")
+    init(top)
+    for name in ("a", "b", "c", "d", "e", "h"):
+        release(top / "python", name)
+    git(top, "checkout", "-q", "-b", "feature")
+    commit(top, "fix(e)", {"python/packages/e/__init__.py": '"""Package e, 2."""\n'})
+    git(top, "checkout", "-q", "main")
+    commit(top, "other", {"web/app.js": "x\n"})
+    git(top, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
+    found = since(top / "python")
+    assert found.to_release == ["e"] and len(found.unchanged) == 5
+
+
+def test_malformed_tracking_file_names_the_file(repo: Path) -> None:
+    tracking = repo / ".packyard" / "releases" / "a.json"
+    tracking.parent.mkdir(parents=True)
+    tracking.write_text('{"schema": 1, "package": "a", "releases": [{"version": "1.0",'
+                        ' "commit": "--upload-pack=x"}]}')  # fmt: skip
+    with pytest.raises(ConfigError) as error:
+        since(repo)
+    assert error.value.path == tracking and "not a SHA" in error.value.message
+    tracking.write_text("{")
+    with pytest.raises(ConfigError):
+        since(repo)
+    with pytest.raises(PackageError):
+        since(repo, "--all")
+    with pytest.raises(CommandFailed, match="cannot resolve 'nope'"):
+        since(repo, "nope")
+
+
+def test_since_last_release_agrees_with_git_diff_per_package(repo: Path) -> None:
+    """A longer random history: the one-pass answer equals one git diff per package."""
+    import random
+
+    rng = random.Random(3)
+    names = ["a", "b", "c", "d", "e", "h"]
+    files = {"a": "packages/a.py", "b": "packages/b/util.py", "c": "packages/c.py",
+             "d": "packages/d.py", "e": "packages/e/tests/test_e.py", "h": "packages/test_h.py"}  # fmt: skip
+    for step in range(40):
+        name = rng.choice(names)
+        if rng.random() < 0.3:
+            release(repo, name, f"0.{step}.0")
+        else:
+            commit(repo, f"fix({name}): {step}", {files[name]: f"# {step}\n"})
+    found = since(repo)
+    expected = []
+    for name in names:
+        source = found.last[name].commit if name in found.last else None
+        paths = [f"packages/{name}.py", f"packages/test_{name}.py", f"packages/{name}"]
+        if source is None or git_differs(repo, source, paths):
+            expected.append(name)
+    assert found.to_release == expected
+    assert 0 < len(expected) < len(names)  # the history exercises both answers
+
+
+def git_differs(root: Path, source: str, paths: list[str]) -> bool:
+    import subprocess
+
+    return (
+        subprocess.run(
+            ["git", "diff", "--quiet", source, "HEAD", "--", *paths], cwd=root
+        ).returncode
+        != 0
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # invoke changed, as the pipelines run it
 # ---------------------------------------------------------------------------------------
 
@@ -334,6 +523,18 @@ def test_invoke_changed_json_text_and_release(tasks_repo: Path) -> None:
     assert json.loads(out) == ["a", "d"]
 
 
+def test_invoke_changed_since_last_release(tasks_repo: Path) -> None:
+    for name in ("a", "b", "c", "d", "e"):
+        release(tasks_repo, name)
+    commit(tasks_repo, "fix(a): x", {"packages/a.py": '"""Package a."""\n\nVALUE = 8\n'})
+    out, err = invoke(tasks_repo, "changed", "--release", "--since-last-release", "--json")
+    assert json.loads(out) == ["a", "h"]  # h was never released
+    assert "changed since their last release: a" in err and "never released: h" in err
+    # --release without --base means the same; --repository checks the name first.
+    out, _ = invoke(tasks_repo, "changed", "--release", "--repository", "pypi", "--azure-matrix")
+    assert json.loads(out) == {"a": {"PACKAGES": "a"}, "h": {"PACKAGES": "h"}}
+
+
 def test_invoke_changed_nothing_is_an_empty_matrix(tasks_repo: Path) -> None:
     out, _ = invoke(tasks_repo, "changed", "--base", "HEAD", "--json")
     assert json.loads(out) == []
@@ -348,6 +549,9 @@ def test_invoke_changed_bad_input_fails_clearly(tasks_repo: Path) -> None:
         (["--base", "nope"], "cannot resolve 'nope'"),
         (["--packages", "zz"], "no package named 'zz'"),
         ([], "give --base REF"),
+        (["--since-last-release", "--base", "HEAD"], "it takes no --base"),
+        (["--release", "--repository", "pypj"], "did you mean 'pypi'?"),
+        (["--release", "--repository", "nope"], "known: local, pypi, testpypi"),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "invoke", "changed", *args],
@@ -363,8 +567,8 @@ def test_invoke_changed_bad_input_fails_clearly(tasks_repo: Path) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    from packyard import changes, pipelines
+    from packyard import changes, pipelines, pushing
 
-    for module in (changes, pipelines):
+    for module in (changes, pipelines, pushing):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

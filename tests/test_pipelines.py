@@ -8,13 +8,16 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,9 +32,10 @@ from packyard.errors import CommandFailed, ReleaseError
 from packyard.localindex import LocalIndex, free_port
 from packyard.oidc import mint_upload_token
 from packyard.proc import run
-from packyard.pushing import push_release
+from packyard.pushing import backoff, push_release
 from packyard.readme_table import END, START
 from packyard.repo import Repository
+from packyard.repositories import get_repository
 from packyard.venvs import clean_env
 from tests.conftest import ROOT, RepoFactory, ensure_wheelhouse, write_files
 
@@ -118,11 +122,34 @@ def test_generated_gitlab_child_pipelines_validate(
     elif release:
         expected = ["release-a", "release-group_2"][: len(groups)]
         assert sorted(jobs) == sorted([*expected, "publish"])
-        assert data["publish"]["needs"] == expected
+        # After every release job by stage order, failed ones too: no needs (<= 50).
+        assert "needs" not in data["publish"] and data["publish"]["when"] == "always"
+        assert data["stages"] == ["release", "publish"]
+        for job in expected:
+            assert data[job]["script"][0].startswith("rc=0\ninvoke release ")
+            assert data[job]["script"][0].endswith('\ninvoke push-release --branch '
+                                                   '"$CI_COMMIT_BRANCH"\nexit "$rc"')  # fmt: skip
     else:
         scripts = [job["script"] for job in jobs.values()]
         expected = [["nox -s test_install-a"], ["nox -s test_install-b test_install-c"]]
         assert scripts == expected[: len(groups)]
+
+
+def test_generated_child_pipelines_for_60_packages_stay_within_needs_limit(
+    tmp_path: Path,
+) -> None:
+    names = [f"pkg{i:02d}" for i in range(60)]
+    for release in (False, True):
+        path = tmp_path / f"child-{release}.yml"
+        pipeline = pipelines.gitlab_child_pipeline(names, release=release)
+        pipelines.write_pipeline(path, pipeline)
+        assert "ok -- validation done" in check_jsonschema("vendor.gitlab-ci", path)
+        jobs = {k: v for k, v in load(path).items() if isinstance(v, dict) and "script" in v}
+        assert len(jobs) == 60 + release  # one per package, and publish
+        longest = max(len(job.get("needs", [])) for job in jobs.values())
+        assert longest <= pipelines.GITLAB_MAX_NEEDS
+    # The check above can fail: the old publish job needed every release job.
+    assert len([*jobs][:-1]) > pipelines.GITLAB_MAX_NEEDS
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,6 +223,25 @@ def assert_commands_exist(found: dict[str, set[str]], tasks: set[str], sessions:
             assert session in sessions, session
 
 
+_INVOKE_LINE = re.compile(r"\binvoke\s+([a-z][\w-]*)([^\n|;&)]*)")
+
+
+def invoke_flags(scripts: list[str]) -> dict[str, set[str]]:
+    """invoke task -> the ``--options`` the scripts give it (on the same line)."""
+    found: dict[str, set[str]] = {}
+    for script in scripts:
+        for task, rest in _INVOKE_LINE.findall(script.replace("\\\n", " ")):
+            found.setdefault(task, set()).update(re.findall(r"(?<!\S)--[a-z][\w-]*", rest))
+    return found
+
+
+def assert_flags_exist(flags: dict[str, set[str]]) -> None:
+    for task, options in flags.items():
+        usage = run([sys.executable, "-m", "invoke", "--help", task], step="help", cwd=ROOT)
+        missing = {o for o in options if not re.search(rf"{re.escape(o)}\b", usage)}
+        assert missing == set(), f"invoke {task}: no option {missing}"
+
+
 def test_every_command_the_pipelines_run_exists(
     invoke_tasks: set[str], nox_sessions: set[str]
 ) -> None:
@@ -203,9 +249,15 @@ def test_every_command_the_pipelines_run_exists(
     found = commands_in(scripts)
     # What the pipelines are about: the scan must see it (else it checks nothing).
     assert {"changed", "release", "push-release", "readme", "docs-publish"} <= found["invoke"]
-    assert "with-trusted-publishing" in found["packyard"]
-    assert "test_install-$name" in found["nox"]
+    assert {"test_install-$name", "docs"} <= found["nox"]
     assert_commands_exist(found, invoke_tasks, nox_sessions)
+    # And every option they give an invoke task exists.
+    flags = invoke_flags(scripts)
+    assert {"--since-last-release", "--repository", "--azure-matrix"} <= flags["changed"]
+    assert "--trusted-publishing" in flags["release"]
+    assert_flags_exist(flags)
+    with pytest.raises(AssertionError, match="no option"):
+        assert_flags_exist(invoke_flags(['invoke changed --since-last-relase "$X"']))
 
 
 def test_every_command_of_the_generated_child_pipelines_exists(
@@ -220,8 +272,9 @@ def test_every_command_of_the_generated_child_pipelines_exists(
         scripts.extend(scripts_of(pipeline))
     found = commands_in(scripts)
     assert {f"test_install-{n}" for n in names} <= found["nox"]
-    assert {"release", "push-release", "readme", "docs-publish"} <= found["invoke"]
+    assert {"release", "push-release", "readme"} <= found["invoke"]  # docs: the pages job
     assert_commands_exist(found, invoke_tasks, nox_sessions)
+    assert_flags_exist(invoke_flags(scripts))
 
 
 def test_the_command_check_catches_a_missing_one(
@@ -319,28 +372,61 @@ def test_github_pull_request_detect_step(clone: tuple[Path, str], tmp_path: Path
     assert json.loads(github_outputs(out)["packages"]) == ["c"]
 
 
+def bash_fails(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    return done
+
+
+def tag_releases(work: Path, commit: str, *names: str, version: str = "0.1.0") -> None:
+    for name in names:
+        git(work, "tag", "-a", "-m", f"{name} {version}", f"{name}-v{version}", commit)
+
+
 def test_github_release_detect_step(clone: tuple[Path, str], tmp_path: Path) -> None:
     work, before = clone
     detect = step(ROOT / ".github/workflows/release.yml", "detect", "changed")
+    # No dependence on the push's "before" commit (cancelled pending runs, new branches).
+    assert "github.event.before" not in json.dumps(load(ROOT / ".github/workflows/release.yml"))
     out = tmp_path / "out"
-    env = {"BEFORE": before, "BASE": "", "PACKAGES": "", "GITHUB_OUTPUT": str(out),
+    env = {"BASE": "", "PACKAGES": "", "REPOSITORY": "pypi", "GITHUB_OUTPUT": str(out),
            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}  # fmt: skip
     bash(detect["run"], work, env)
+    assert json.loads(github_outputs(out)["packages"]) == ["a", "b", "c"]  # never released
+    tag_releases(work, before, "a", "b", "c")
+    bash(detect["run"], work, env)
     assert json.loads(github_outputs(out)["packages"]) == ["a"]  # b only imports a
-    bash(detect["run"], work, {**env, "BEFORE": "0" * 40})  # a branch's first push
-    assert json.loads(github_outputs(out)["packages"]) == ["a", "b", "c"]
-    bash(detect["run"], work, {**env, "BEFORE": git(work, "rev-parse", "HEAD").strip()})
+    tag_releases(work, "HEAD", "a", version="0.1.1")
+    bash(detect["run"], work, env)
     assert github_outputs(out)["packages"] == "[]"  # the release jobs are skipped
+    # By hand: since a given ref, or the packages named.
+    bash(detect["run"], work, {**env, "BASE": before})
+    assert json.loads(github_outputs(out)["packages"]) == ["a"]
+    bash(detect["run"], work, {**env, "PACKAGES": "c b"})
+    assert json.loads(github_outputs(out)["packages"]) == ["b", "c"]
+    # An unknown repository stops the run here, before any release job.
+    done = bash_fails(detect["run"], work, {**env, "REPOSITORY": "pypj"})
+    assert "unknown repository 'pypj'" in done.stderr and "did you mean 'pypi'?" in done.stderr
 
 
 def test_azure_detect_step(clone: tuple[Path, str]) -> None:
-    work, _ = clone
-    jobs = {job["job"]: job for job in load(AZURE)["jobs"]}
+    work, before = clone
+    config = load(AZURE)
+    jobs = {job["job"]: job for job in config["jobs"]}
     detect = next(s for s in jobs["detect"]["steps"] if s.get("name") == "changed")
-    assert set(detect["env"]) == {"PACKAGES", "BUILD_REASON", "TARGET_BRANCH"}
+    assert set(detect["env"]) == {"PACKAGES", "FEED", "BUILD_REASON", "TARGET_BRANCH"}
+    # The default feed is one this repository knows (pypi, or one it defines).
+    feed = next(p for p in config["parameters"] if p["name"] == "feed")
+    assert get_repository(Repository.open(ROOT).config, feed["default"]).name == feed["default"]
 
     def matrix(**env: str) -> dict[str, Any]:
-        out = bash(detect["bash"], work, env)
+        out = bash(detect["bash"], work, {"FEED": feed["default"], **env})
         line = next(x for x in out.splitlines() if x.startswith("##vso[task.setvariable"))
         assert line.startswith("##vso[task.setvariable variable=matrix;isOutput=true]")
         return json.loads(line.split("]", 1)[1])
@@ -348,9 +434,18 @@ def test_azure_detect_step(clone: tuple[Path, str]) -> None:
     pr = matrix(PACKAGES=" ", BUILD_REASON="PullRequest", TARGET_BRANCH="refs/heads/main")
     assert pr == {"a": {"PACKAGES": "a"}, "b": {"PACKAGES": "b"}}
     push = matrix(PACKAGES=" ", BUILD_REASON="IndividualCI", TARGET_BRANCH="")
-    assert push == {"a": {"PACKAGES": "a"}}
+    assert push == {name: {"PACKAGES": name} for name in ("a", "b", "c")}  # never released
+    tag_releases(work, before, "a", "b", "c")
+    push = matrix(PACKAGES=" ", BUILD_REASON="IndividualCI", TARGET_BRANCH="")
+    assert push == {"a": {"PACKAGES": "a"}}  # Azure has no "before" commit: none needed
     manual = matrix(PACKAGES="b c", BUILD_REASON="Manual", TARGET_BRANCH="")
     assert manual == {"b": {"PACKAGES": "b"}, "c": {"PACKAGES": "c"}}
+    # An unknown feed fails fast, listing the known ones.
+    env = {"PACKAGES": " ", "BUILD_REASON": "Manual", "TARGET_BRANCH": "", "FEED": "company"}
+    done = bash_fails(detect["bash"], work, env)
+    assert "unknown repository 'company'" in done.stderr
+    assert "known: local, pypi, testpypi" in done.stderr
+    assert "##vso[task.setvariable" not in done.stdout
     # The jobs read the matrix variable the step sets.
     assert (
         jobs["test"]["strategy"]["matrix"] == "$[ dependencies.detect.outputs['changed.matrix'] ]"
@@ -361,10 +456,11 @@ def test_azure_detect_step(clone: tuple[Path, str]) -> None:
 def test_gitlab_generate_job(clone: tuple[Path, str]) -> None:
     work, before = clone
     config = load(GITLAB)
+    assert "CI_COMMIT_BEFORE_SHA" not in GITLAB.read_text().split("workflow:")[1]
 
     def generate(job: str, **env: str) -> dict[str, Any]:
         lines = [s for s in config[job]["script"] if not s.startswith("python -m pip install")]
-        bash("\n".join(lines), work, env)
+        bash("\n".join(lines), work, {"PACKYARD_REPOSITORY": "pypi", **env})
         child = work / config[job]["artifacts"]["paths"][0]
         assert "ok -- validation done" in check_jsonschema("vendor.gitlab-ci", child)
         return load(child)
@@ -372,16 +468,19 @@ def test_gitlab_generate_job(clone: tuple[Path, str]) -> None:
     tests = generate("generate-tests", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", PACKAGES="")
     assert tests["test_install-a"]["script"] == ["nox -s test_install-a"]
     assert tests["test_install-b"]["script"] == ["nox -s test_install-b"]
-    releases = generate("generate-releases", CI_COMMIT_BEFORE_SHA=before, PACKAGES="")
-    assert (
-        releases["release-a"]["script"][0] == 'invoke release a --repository "$PACKYARD_REPOSITORY"'
+    releases = generate("generate-releases", PACKAGES="")
+    assert {"release-a", "release-b", "release-c"} <= set(releases)  # never released
+    tag_releases(work, before, "a", "b", "c")
+    releases = generate("generate-releases", PACKAGES="")
+    assert releases["release-a"]["script"][0].splitlines()[1] == (
+        'invoke release a --repository "$PACKYARD_REPOSITORY" || rc=$?'
     )
     assert "release-b" not in releases
-    nothing = generate(
-        "generate-releases", CI_COMMIT_BEFORE_SHA=git(work, "rev-parse", "HEAD").strip(),
-        PACKAGES="",
-    )  # fmt: skip
-    assert "nothing-changed" in nothing
+    tag_releases(work, "HEAD", "a", version="0.1.1")
+    assert "nothing-changed" in generate("generate-releases", PACKAGES="")
+    lines = [s for s in config["generate-releases"]["script"] if "pip install" not in s]
+    done = bash_fails("\n".join(lines), work, {"PACKYARD_REPOSITORY": "nope", "PACKAGES": ""})
+    assert "unknown repository 'nope'" in done.stderr
     # The trigger jobs include what the generate jobs write.
     assert config["test"]["trigger"]["include"][0]["job"] == "generate-tests"
     assert config["release"]["trigger"]["include"][0]["job"] == "generate-releases"
@@ -547,6 +646,243 @@ def test_push_release_needs_a_branch_when_detached(
         push_release(one, progress=lambda _: None)
 
 
+def test_push_release_with_nothing_released_pushes_nothing(
+    remote_and_clones: tuple[Path, Path, Path],
+) -> None:
+    remote, one, two = remote_and_clones
+    fake_release(two, "b", "0.1.0")
+    push_release(two, progress=lambda _: None)
+    tip = git(remote, "rev-parse", "main")
+    lines: list[str] = []
+    report = push_release(one, progress=lines.append)  # behind the remote, nothing of its own
+    assert (report.attempts, report.commits, report.tags) == (0, 0, [])
+    assert lines == ["nothing to push to origin/main: no release commit or tag"]
+    assert git(remote, "rev-parse", "main") == tip
+
+
+def test_backoff_is_random_exponential_and_capped() -> None:
+    rng = random.Random(5)
+    for attempt in range(1, 12):
+        step = min(8.0, 0.5 * 2 ** (attempt - 1))
+        waits = [backoff(attempt, 0.5, 8.0, rng) for _ in range(50)]
+        assert all(step / 2 <= w <= step for w in waits)
+        assert len(set(waits)) == 50  # jitter: two jobs do not retry in lockstep
+    assert backoff(3, 0.0, 8.0, rng) == 0.0
+
+
+def test_push_release_gives_up_after_attempts_or_seconds(
+    remote_and_clones: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Another job pushes right before each of our pushes: every push is rejected."""
+    remote, one, two = remote_and_clones
+    fake_release(one, "a", "0.1.0")
+    pushes: list[str] = []
+
+    def race(line: str) -> None:
+        if line.startswith("push "):
+            pushes.append(line)
+            (two / "packages" / "c.py").write_text(f"# {len(pushes)}\n")
+            git(two, "commit", "-q", "-am", f"other {len(pushes)}")
+            git(two, "push", "-q", "origin", "HEAD:main")
+
+    with pytest.raises(ReleaseError, match=r"still rejected after 3 pushes") as error:
+        push_release(one, attempts=3, delay=0, progress=race)
+    assert len(pushes) == 3 and "--timeout" in (error.value.hint or "")
+    # Bounded in seconds: random waits (0.2-0.4 s, then 0.4-0.8 s...) stop at the timeout.
+    pushes.clear()
+    start = time.monotonic()
+    with pytest.raises(ReleaseError, match=r"still rejected after \d+ pushes in \d+\.\d s"):
+        push_release(one, attempts=100, delay=0.4, timeout=1.0, progress=race)
+    assert time.monotonic() - start < 6 and 2 <= len(pushes) < 10
+    assert git(remote, "tag", "--list") == ""  # nothing half-pushed
+
+
+def test_push_release_processes_racing_all_land(make_repo: RepoFactory, tmp_path: Path) -> None:
+    """Three jobs push at once (`packyard push-release`, separate processes): all land."""
+    seed = make_repo(PACKAGES)
+    (seed / "README.md").write_text(README)
+    (seed / ".gitignore").write_text(".packyard/cache/\n")
+    git(seed, "init", "-q", "-b", "main")
+    identity(seed)
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "initial")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(seed, "push", "-q", str(remote), "main")
+    jobs = []
+    for name in ("a", "b", "c"):
+        clone = tmp_path / f"job-{name}"
+        git(tmp_path, "clone", "-q", str(remote), str(clone))
+        identity(clone)
+        fake_release(clone, name, "1.0.0", README.replace(END, f"| {name} | 1.0.0 |\n" + END))
+        jobs.append(clone)
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "packyard", "push-release", "--timeout", "120"],
+            cwd=clone,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for clone in jobs
+    ]
+    logs = [job.communicate(timeout=300)[0] for job in running]
+    assert [job.returncode for job in running] == [0, 0, 0], "\n".join(logs)
+    assert sum("attempt 1/10" in log and "attempt 2/10" not in log for log in logs) >= 1
+    assert any("waiting" in log for log in logs), "\n".join(logs)  # somebody retried
+    assert git(remote, "tag", "--list").split() == ["a-v1.0.0", "b-v1.0.0", "c-v1.0.0"]
+    tree = git(remote, "ls-tree", "-r", "--name-only", "main", ".packyard").split()
+    assert tree == [f".packyard/releases/{n}.json" for n in ("a", "b", "c")]
+    readme = git(remote, "show", "main:README.md")
+    assert "<<<<<<<" not in readme and readme.count(START) == 1
+
+
+# ---------------------------------------------------------------------------------------
+# Documentation: GitLab Pages, an Azure artifact
+# ---------------------------------------------------------------------------------------
+
+
+def test_gitlab_pages_and_azure_docs_jobs_are_wired() -> None:
+    config = load(GITLAB)
+    pages = config["pages"]  # GitLab Pages deploys only a job named pages...
+    assert pages["artifacts"]["paths"] == ["public"]  # ...and only its public/ artifact
+    assert config["stages"].index(pages["stage"]) > config["stages"].index(
+        config["release"]["stage"]
+    )  # after the release child pipeline (strategy: depend), by stage order
+    assert "needs" not in pages
+    assert pages["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", "when": "always"}]
+    azure = load(AZURE)
+    params = {p["name"]: p for p in azure["parameters"]}
+    assert params["ghPages"]["type"] == "boolean" and params["ghPages"]["default"] == "false"
+    publish = {job["job"]: job for job in azure["jobs"]}["publish"]["steps"]
+    docs = next(s for s in publish if s.get("name") == "docs")
+    artifact = next(s for s in publish if "publish" in s)
+    ghpages = next(s for s in publish if s.get("name") == "ghpages")
+    assert docs["bash"] == "nox -s docs" and artifact == {
+        "publish": "site",
+        "artifact": "docs",
+        "displayName": "Publish site/ as the pipeline artifact docs",
+    }
+    assert publish.index(docs) < publish.index(artifact) < publish.index(ghpages)
+    assert "parameters.ghPages" in ghpages["condition"] and ghpages["bash"] == "invoke docs-publish"
+
+
+@pytest.mark.slow
+def test_gitlab_pages_job_builds_every_site_into_public(
+    make_repo: RepoFactory, tmp_path: Path
+) -> None:
+    """The pages job's script, for real (its pip install aside): the branch tip, every
+    package's site and the repository's, copied to public/."""
+    seed = make_repo(PACKAGES)
+    for name in ("tasks.py", "noxfile.py"):
+        shutil.copy(ROOT / name, seed / name)
+    (seed / ".gitignore").write_text(".packyard/cache/\nbuild/\nsite/\npublic/\n")
+    (seed / "mkdocs.yml").write_text(
+        "site_name: demo\ndocs_dir: docs\nsite_dir: site\nstrict: true\n"
+        "theme:\n  name: material\nnav:\n  - Home: index.md\n"
+    )
+    write_files(seed, {"docs/index.md": "# Demo\n\nThe packages.\n"})
+    git(seed, "init", "-q", "-b", "main")
+    identity(seed)
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "initial")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    work = tmp_path / "pages-job"
+    git(tmp_path, "clone", "-q", str(remote), str(work))
+    # The release jobs pushed after this pipeline's commit: the site shows their work.
+    write_files(seed, {"packages/c.py": '"""Package c, released meanwhile."""\n'})
+    git(seed, "commit", "-q", "-am", "release(c): v0.1.0")
+    git(seed, "push", "-q", "origin", "main")
+    script = [line for line in load(GITLAB)["pages"]["script"] if "pip install" not in line]
+    bash("\n".join(script), work, {**clean_env(), "CI_COMMIT_BRANCH": "main"})
+    public = work / "public"
+    for page in ("index.html", "a/index.html", "b/index.html", "c/index.html"):
+        assert (public / page).is_file(), page
+    assert "released meanwhile" in (public / "c" / "index.html").read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# A failed release does not stop the push of what was released
+# ---------------------------------------------------------------------------------------
+
+
+def run_github_job(steps: list[dict[str, Any]], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
+    """Run a job's ``run`` steps as GitHub does: after a failure, only steps whose ``if``
+    is ``${{ !cancelled() }}`` or ``${{ always() }}`` still run; the job fails if a step
+    failed. Returns (passed, the output)."""
+    passed, log = True, []
+    for item in steps:
+        if not passed and item.get("if") not in ("${{ !cancelled() }}", "${{ always() }}"):
+            log.append(f"skipped: {item.get('name')}")
+            continue
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", item["run"]],
+            cwd=cwd, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        log.append(f"ran: {item.get('name')} ({done.returncode})\n{done.stdout}{done.stderr}")
+        passed = passed and done.returncode == 0
+    return passed, "\n".join(log)
+
+
+GITHUB_RELEASE_STEPS = (
+    "invoke release ${{ matrix.packages }}",
+    "Push the tag and tracking file (rebase and retry if main moved)",
+)
+
+
+def release_job_script(system: str) -> str:
+    if system == "gitlab":
+        child = pipelines.gitlab_child_pipeline(["gone"], release=True)
+        return "\n".join(child["release-gone"]["script"])
+    jobs = {job["job"]: job for job in load(AZURE)["jobs"]}
+    return jobs["release"]["steps"][-1]["bash"]
+
+
+@pytest.mark.parametrize("system", ["github", "gitlab", "azure"])
+def test_a_failed_release_still_pushes_what_the_job_released(
+    system: str, make_repo: RepoFactory, tmp_path: Path
+) -> None:
+    """A job of two packages: one released (its commit and tag are local), the other
+    fails. The push still runs, the released one lands, and the job fails."""
+    seed = make_repo(
+        PACKAGES, packyard='[tool.packyard.repositories.nowhere]\nurl = "http://127.0.0.1:9/"\n'
+    )
+    shutil.copy(ROOT / "tasks.py", seed / "tasks.py")
+    (seed / ".gitignore").write_text(".packyard/cache/\n")
+    git(seed, "init", "-q", "-b", "main")
+    identity(seed)
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "initial")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(seed, "push", "-q", str(remote), "main")
+    work = tmp_path / "job"
+    git(tmp_path, "clone", "-q", str(remote), str(work))
+    identity(work)
+    fake_release(work, "c", "0.2.0")  # the package of the job that did release
+    env = {**os.environ, "PACKAGES": "gone", "GITHUB_REF_NAME": "main", "REPOSITORY": "nowhere",
+           "TRUSTED_PUBLISHING": "", "CI_COMMIT_BRANCH": "main",
+           "PACKYARD_REPOSITORY": "nowhere", "FEED": "nowhere", "BRANCH": "main"}  # fmt: skip
+    if system == "github":
+        workflow = ROOT / ".github/workflows/release.yml"
+        steps = [step(workflow, "release", name) for name in GITHUB_RELEASE_STEPS]
+        passed, log = run_github_job(steps, work, env)
+    else:
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", release_job_script(system)],
+            cwd=work, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        passed, log = done.returncode == 0, done.stdout + done.stderr
+    assert not passed, log
+    assert "no package named 'gone'" in log
+    assert "c-v0.2.0" in git(remote, "tag", "--list"), log
+    git(remote, "merge-base", "--is-ancestor", "c-v0.2.0", "main")
+    assert ".packyard/releases/c.json" in git(remote, "ls-tree", "-r", "--name-only", "main")
+
+
 # ---------------------------------------------------------------------------------------
 # The release race: two jobs of the GitHub matrix, for real
 # ---------------------------------------------------------------------------------------
@@ -557,10 +893,16 @@ ALPHA = (
 BETA = '"""Beta: count.\n\n>>> two()\n2\n"""\n\n\ndef two():\n    return 2\n'
 
 
+ACORN = '"""Acorn: grow.\n\n>>> grow()\n2\n"""\n\n\ndef grow():\n    return 2\n'
+
+
 @pytest.mark.slow
 def test_two_release_jobs_race_to_push_and_both_land(
     make_repo: RepoFactory, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    """A merge changes alpha and beta and adds acorn, whose tests fail. Two jobs of the
+    release matrix (acorn and alpha grouped, as over the job limit; beta) race to push: the
+    failing acorn stops neither alpha's release nor its push, and its job fails."""
     folder = tmp_path_factory.mktemp("race-index") / "packages"
     shutil.copytree(ensure_wheelhouse(), folder)
     with LocalIndex(folder) as index:
@@ -590,14 +932,22 @@ def test_two_release_jobs_race_to_push_and_both_land(
         git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
         git(seed, "remote", "add", "origin", str(remote))
         git(seed, "push", "-q", "origin", "main")
-        # A pull request that changes both packages, merged into main.
+        # A pull request that changes both packages and adds acorn, merged into main.
         git(seed, "checkout", "-q", "-b", "feature")
         write_files(seed, {"packages/alpha.py": ALPHA + "\n\nWORLD = 1\n"})
         git(seed, "commit", "-q", "-am", "feat(alpha): a world")
         write_files(seed, {"packages/beta.py": BETA + "\n\nTHREE = 3\n"})
         git(seed, "commit", "-q", "-am", "fix(beta): three")
+        write_files(
+            seed,
+            {
+                "packages/acorn.py": ACORN,
+                "packages/test_acorn.py": "import acorn\n\n\ndef test():\n    assert acorn.grow() == 3\n",
+            },
+        )
+        git(seed, "add", "-A")
+        git(seed, "commit", "-q", "-m", "feat(acorn): new")
         git(seed, "checkout", "-q", "main")
-        before = git(seed, "rev-parse", "HEAD").strip()
         git(seed, "merge", "-q", "--no-ff", "-m", "Merge feature", "feature")
         git(seed, "push", "-q", "origin", "main")
 
@@ -605,38 +955,34 @@ def test_two_release_jobs_race_to_push_and_both_land(
         env = clean_env(GITHUB_REF_NAME="main", REPOSITORY="race", TRUSTED_PUBLISHING="")
         out = tmp_path / "github-output"
         detect = step(workflow, "detect", "changed")["run"]
-        bash(detect, seed, {**env, "BEFORE": before, "BASE": "", "PACKAGES": "",
-                            "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": os.devnull})  # fmt: skip
+        bash(detect, seed, {**env, "BASE": "", "PACKAGES": "", "GITHUB_OUTPUT": str(out),
+                            "GITHUB_STEP_SUMMARY": os.devnull})  # fmt: skip
         matrix = json.loads(github_outputs(out)["packages"])
-        assert matrix == ["alpha", "beta"]
+        assert matrix == ["acorn", "alpha", "beta"]  # none released yet
+        groups = pipelines.matrix_groups(matrix, 2)
+        assert groups == ["acorn alpha", "beta"]
 
-        # One clone per matrix job, both made before either pushes: one must retry.
-        job_script = "\n".join(
-            step(workflow, "release", name)["run"]
-            for name in (
-                "invoke release ${{ matrix.packages }}",
-                "Push the tag and tracking file (rebase and retry if main moved)",
-            )
-        )
-        jobs = []
-        for package in matrix:
-            clone = tmp_path / f"job-{package}"
+        # One clone per matrix job, all made before any pushes: one must retry.
+        steps = [step(workflow, "release", name) for name in GITHUB_RELEASE_STEPS]
+        clones = []
+        for group in groups:
+            clone = tmp_path / f"job-{group.replace(' ', '-')}"
             git(tmp_path, "clone", "-q", str(remote), str(clone))
             identity(clone)
-            jobs.append(
-                subprocess.Popen(
-                    ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", job_script],
-                    cwd=clone,
-                    env={**env, "PACKAGES": package},
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
+            clones.append(clone)
+        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+            jobs = list(
+                pool.map(
+                    lambda job: run_github_job(steps, job[0], {**env, "PACKAGES": job[1]}),
+                    zip(clones, groups, strict=True),
                 )
             )
-        logs = [job.communicate(timeout=900)[0] for job in jobs]
-        for job, log in zip(jobs, logs, strict=True):
-            assert job.returncode == 0, log
-        assert sum("attempt 2/5" in log for log in logs) == 1, "\n".join(logs)
+        (grouped, grouped_log), (single, single_log) = jobs
+        assert single, single_log
+        assert not grouped, grouped_log  # acorn failed: the job fails...
+        assert "FAILED    acorn" in grouped_log and "released  alpha 0.1.0" in grouped_log
+        assert "ran: Push the tag and tracking file" in grouped_log  # ...after pushing alpha
+        assert sum("attempt 2/10" in log for log in (grouped_log, single_log)) == 1
 
         # Both releases are on the remote branch: tracking files, tags on it, README rows.
         tree = git(remote, "ls-tree", "-r", "--name-only", "main", ".packyard/releases").split()
@@ -665,13 +1011,19 @@ def test_two_release_jobs_race_to_push_and_both_land(
         assert git(remote, "rev-parse", "main") == head
         site = git(remote, "ls-tree", "--name-only", "gh-pages").split()
         assert {"alpha", "beta"} <= set(site)
-        served = sorted(p.name for p in folder.iterdir() if p.name.startswith(("alpha", "beta")))
+        served = sorted(
+            p.name for p in folder.iterdir() if p.name.startswith(("acorn", "alpha", "beta"))
+        )
         assert served == [
             "alpha-0.1.0-py3-none-any.whl",
             "alpha-0.1.0.tar.gz",
             "beta-0.1.0-py3-none-any.whl",
             "beta-0.1.0.tar.gz",
         ]
+        # The next push's detection: acorn (never released) only.
+        bash(detect, final, {**env, "BASE": "", "PACKAGES": "", "GITHUB_OUTPUT": str(out),
+                             "GITHUB_STEP_SUMMARY": os.devnull})  # fmt: skip
+        assert json.loads(github_outputs(out)["packages"]) == ["acorn"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -773,3 +1125,26 @@ def test_with_trusted_publishing_hands_the_token_to_the_command_only(
     )  # fmt: skip
     assert done.returncode == 1 and "none was found" in done.stderr
     assert "id-token: write" in done.stderr
+
+
+def test_release_jobs_keep_a_package_with_the_siblings_it_needs(tmp_path) -> None:
+    from packyard.pipelines import matrix_groups, release_units
+    from packyard.repo import Repository
+
+    root = tmp_path / "units"
+    (root / "packages").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.packyard]\n")
+    sources = {
+        "base.py": '"""Base."""\n',
+        "mid.py": '"""Mid."""\nimport base\n',
+        "top.py": '"""Top."""\nimport mid\n',
+        "solo.py": '"""Solo."""\nimport yaml\n',
+    }
+    for name, text in sources.items():
+        (root / "packages" / name).write_text(text)
+    repo = Repository.open(root)
+    units = release_units(repo, ["top", "solo", "base"])
+    # mid is not being released: top still needs base first, in the same job
+    assert units == [["base", "top"], ["solo"]]
+    assert matrix_groups([], units=units) == ["base top", "solo"]
+    assert matrix_groups([], max_jobs=1, units=units) == ["base top solo"]

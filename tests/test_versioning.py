@@ -195,8 +195,10 @@ def test_readme_table_rows(make_repo) -> None:
     assert lines[0] == "intro" and lines[-1] == END
     kit = next(line for line in lines if "`kit`" in line)
     assert "| 0.3.0 | Kit \\| tools. | 2025-01-01 |" in kit
-    assert "--index-url http://127.0.0.1:8765/simple/" in kit  # the local index's fixed port
-    assert "--extra-index-url https://pypi.org/simple" in kit
+    # The local index alone, at its fixed port: with --extra-index-url a public project of
+    # the same name could win (`invoke index` redirects third-party projects instead).
+    assert "`pip install --index-url http://127.0.0.1:8765/simple/ kit` |" in kit
+    assert "extra-index-url" not in kit
     zeta = next(line for line in lines if "`zeta`" in line)
     assert "](packages/zeta/)" in zeta and "| unreleased |" in zeta
 
@@ -234,6 +236,10 @@ def test_repositories_from_presets_pypirc_and_pyproject(make_repo, tmp_path: Pat
     assert found["pypi"].password_env == "MY_PYPI_TOKEN"
     assert found["pypi"].index_url == "https://pypi.org/simple/"
     assert found["local"].is_local and found["local"].url is None
+    # PyPI's simple index stays public with another token variable; the others are not.
+    assert found["pypi"].public_index and not found["pypi"].index_needs_auth
+    assert not company.public_index and company.index_needs_auth
+    assert not found["gitlab"].public_index
 
     gitlab = resolve_credentials(found["gitlab"], environ={})
     assert (gitlab.username, gitlab.password) == ("deploy", "s3cr%t")

@@ -20,6 +20,7 @@ from packyard.discovery import NOT_SHIPPED, is_ignored
 from packyard.errors import CommandFailed, PackageError
 from packyard.fsutil import replace_dir
 from packyard.proc import run
+from packyard.venvs import without_secrets
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def build(tree: BuildTree, dist_root: Path) -> Artifacts:
         run(
             [sys.executable, "-m", "build", "--no-isolation", "--outdir", staging, tree.path],
             step="build",
+            env=without_secrets(),
             hint="the build backend rejected the generated project; see the output above",
         )
         sdists = sorted(staging.glob("*.tar.gz"))
@@ -92,6 +94,7 @@ def twine_check(artifacts: Artifacts) -> None:
     run(
         twine_check_command(artifacts),
         step="check",
+        env=without_secrets(),
         hint="fix the package's docstring or README.md so that it renders as Markdown",
     )
 
@@ -104,6 +107,7 @@ def start_twine_check(artifacts: Artifacts) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        env=without_secrets(),
     )
 
 

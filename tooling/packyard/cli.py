@@ -9,12 +9,14 @@ Commands::
     packyard list [--json]
     packyard release NAME... [--repository R] [--bump L | --version V] [--dry-run]
                              [--no-commit] [--push] [--remote REMOTE] [--skip-gates]
+                             [--trusted-publishing]
     packyard readme [--check]
     packyard index [--port PORT]
-    packyard changed (--base REF [--head REF] [--release] | --packages NAMES) [--json]
-                     [--max-jobs N] [--azure-matrix] [--gitlab-child FILE]
+    packyard changed (--base REF [--head REF] [--release] | --release --since-last-release
+                      [--head REF] | --packages NAMES) [--json] [--max-jobs N]
+                     [--azure-matrix] [--gitlab-child FILE] [--repository R]
     packyard ci --base REF [--head REF] [--release] [--repository R]
-    packyard push-release [--remote R] [--branch B] [--attempts N]
+    packyard push-release [--remote R] [--branch B] [--attempts N] [--timeout SECONDS]
     packyard with-trusted-publishing [--repository R] -- COMMAND...
     packyard docs [NAME...] [--execute]
     packyard docs-publish [NAME...] [--remote R] [--branch B] [--dry-run] [--build]
@@ -153,6 +155,7 @@ def _release(args: argparse.Namespace) -> int:
         push=args.push,
         remote=args.remote,
         gates=not args.skip_gates,
+        trusted_publishing=args.trusted_publishing,
     )
     results = release(_open_repo(), args.names, options, progress=print)
     print(summary(results))
@@ -183,20 +186,39 @@ def _index(args: argparse.Namespace) -> int:
 
 def _changed(args: argparse.Namespace) -> int:
     from packyard import pipelines
-    from packyard.changes import detect_changes, select_packages
+    from packyard.changes import detect_changes, detect_since_last_release, select_packages
+    from packyard.repositories import get_repository
 
     repo = _open_repo()
+    if args.repository:  # fail fast, before any job starts: the hint lists the known ones
+        get_repository(repo.config, args.repository)
+    since_release = args.since_last_release or (args.release and not args.base)
+    if args.since_last_release and args.base:
+        raise PackyardError(
+            "--since-last-release compares each package with its own last release: "
+            "it takes no --base",
+            hint="invoke changed --release --since-last-release",
+        )
     if args.packages:
         names = select_packages(repo, args.packages.replace(",", " ").split())
+    elif since_release:
+        args.release = True
+        candidates = detect_since_last_release(repo, args.head)
+        print(candidates.summary(), file=sys.stderr)
+        names = candidates.to_release
     elif args.base:
         changes = detect_changes(repo, args.base, args.head)
         print(changes.summary(), file=sys.stderr)
         names = changes.select(release=args.release)
     else:
         raise PackyardError(
-            "give --base REF (or --packages NAMES)", hint="invoke changed --base main"
+            "give --base REF, --release --since-last-release, or --packages NAMES",
+            hint="invoke changed --base main (tests) or invoke changed --release "
+            "--since-last-release (releases)",
         )
-    groups = pipelines.matrix_groups(names, args.max_jobs)
+    # Releases: a package and the siblings it needs share a job, siblings first.
+    units = pipelines.release_units(repo, names) if args.release else None
+    groups = pipelines.matrix_groups(names, args.max_jobs, units=units)
     if args.gitlab_child:
         pipeline = pipelines.gitlab_child_pipeline(groups, release=args.release)
         pipelines.write_pipeline(Path(args.gitlab_child), pipeline)
@@ -236,6 +258,7 @@ def _push_release(args: argparse.Namespace) -> int:
         remote=args.remote,
         branch=args.branch,
         attempts=args.attempts,
+        timeout=args.timeout,
         progress=print,
     )
     print(
@@ -272,6 +295,8 @@ def _with_trusted_publishing(args: argparse.Namespace) -> int:
 
 
 def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
+    from packyard.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
+
     changed = commands.add_parser(
         "changed", help="the packages changed between two git refs, and their dependents"
     )
@@ -279,7 +304,18 @@ def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
     changed.add_argument("--head", default="HEAD", help="to this ref (default: %(default)s)")
     changed.add_argument("--json", action="store_true", help="print a JSON array (a CI matrix)")
     changed.add_argument(
-        "--release", action="store_true", help="the packages to release, not to test"
+        "--release",
+        action="store_true",
+        help="the packages to release, not to test (without --base: since their last release)",
+    )
+    changed.add_argument(
+        "--since-last-release",
+        action="store_true",
+        help="each package whose own files changed since its last release (tag NAME-vX.Y.Z "
+        "or tracking file), or that was never released",
+    )
+    changed.add_argument(
+        "--repository", help="check first that this repository is known (where releases go)"
     )
     changed.add_argument("--packages", help="skip detection: these packages ('a b' or 'a,b')")
     changed.add_argument(
@@ -303,7 +339,15 @@ def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
     )
     push.add_argument("--remote", default="origin", help="default: %(default)s")
     push.add_argument("--branch", help="the remote branch (default: the checked-out one)")
-    push.add_argument("--attempts", type=int, default=5, help="default: %(default)s")
+    push.add_argument(
+        "--attempts", type=int, default=PUSH_ATTEMPTS, help="pushes to try (default: %(default)s)"
+    )
+    push.add_argument(
+        "--timeout",
+        type=float,
+        default=PUSH_TIMEOUT,
+        help="give up after this many seconds of retrying (default: %(default)s)",
+    )
     push.set_defaults(func=_push_release)
 
     trusted = commands.add_parser(
@@ -649,6 +693,11 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--remote", default="origin", help="the remote to push to")
     rel.add_argument(
         "--skip-gates", action="store_true", help="do not run the quality gates (lint, licenses...)"
+    )
+    rel.add_argument(
+        "--trusted-publishing",
+        action="store_true",
+        help="mint the upload token by trusted publishing (OIDC) right before each upload",
     )
     rel.set_defaults(func=_release)
 

@@ -13,25 +13,38 @@ from pathlib import Path
 
 from packyard.errors import CommandFailed, ReleaseError
 from packyard.proc import run
+from packyard.venvs import without_secrets
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
 
 
-def _env() -> dict[str, str]:
+def _env(*, network: bool = False) -> dict[str, str]:
     # Never prompt (a push asking for a password would hang), and keep messages stable.
-    env = dict(os.environ)
+    # Only commands that talk to a remote keep credential variables (a credential helper
+    # may read them); the others, whose hooks run the repository's code, do not.
+    env = dict(os.environ) if network else without_secrets()
     env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
     return env
+
+
+#: git commands that talk to a remote.
+_NETWORK_COMMANDS = frozenset({"push", "fetch", "pull", "ls-remote", "clone"})
 
 
 def git(cwd: Path, *args: str, step: str = "git", hint: str | None = None) -> str:
     """Run ``git ARGS`` in ``cwd`` and return its output.
 
+    Credential variables (see :func:`packyard.venvs.is_secret_variable`) reach only the
+    commands that talk to a remote (push, fetch...), not commit or tag, whose hooks run
+    the repository's own code.
+
     Raises:
         CommandFailed: git exited non-zero (step ``step``).
     """
-    return run(["git", *args], step=step, cwd=cwd, env=_env(), timeout=300, hint=hint)
+    network = bool(args) and args[0] in _NETWORK_COMMANDS
+    env = _env(network=network)
+    return run(["git", *args], step=step, cwd=cwd, env=env, timeout=300, hint=hint)
 
 
 def toplevel(cwd: Path) -> Path:

@@ -2,6 +2,10 @@
 
 Speaks the simple repository API: the JSON form (PEP 691) when the index offers it, the
 HTML form (PEP 503) otherwise. A project the index has never seen is simply empty.
+
+Credentials (HTTP basic authentication, for private indexes) go only to the index's own
+origin: never to the public indexes of :data:`PUBLIC_INDEX_HOSTS`, and not along a
+redirect to another scheme, host or port.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from packaging.utils import (
 from packaging.version import Version
 
 from packyard.errors import ReleaseError
+
+#: Hosts of public simple indexes (PyPI, TestPyPI): they are read without credentials.
+PUBLIC_INDEX_HOSTS = frozenset({"pypi.org", "test.pypi.org"})
 
 _ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
@@ -68,6 +75,37 @@ def version_of(filename: str) -> Version | None:
     return None
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def sends_auth_to(index_url: str) -> bool:
+    """Whether :func:`project_files` sends credentials to ``index_url`` at all: not to a
+    public index (:data:`PUBLIC_INDEX_HOSTS`).
+
+    >>> sends_auth_to("https://pypi.org/simple/"), sends_auth_to("https://pkgs.example/simple/")
+    (False, True)
+    """
+    return _origin(index_url)[1] not in PUBLIC_INDEX_HOSTS
+
+
+class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, carrying the ``Authorization`` header only to the origin
+    (scheme, host, port) it was meant for; a redirect elsewhere goes without it."""
+
+    def __init__(self, origin: tuple[str, str, int | None], authorization: str) -> None:
+        self.origin = origin
+        self.authorization = authorization
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and _origin(new.full_url) == self.origin:
+            new.add_unredirected_header("Authorization", self.authorization)
+        return new
+
+
 def project_files(
     index_url: str,
     project: str,
@@ -80,7 +118,9 @@ def project_files(
     Args:
         index_url: the simple index URL, e.g. ``https://pypi.org/simple/``.
         project: the distribution name (normalized here, PEP 503).
-        auth: user name and password for HTTP basic authentication, for private indexes.
+        auth: user name and password for HTTP basic authentication, for private indexes;
+            never sent to a public index (:func:`sends_auth_to`), nor along a redirect to
+            another origin.
         timeout: seconds to wait for the index.
 
     Returns:
@@ -92,11 +132,15 @@ def project_files(
     """
     url = urllib.parse.urljoin(index_url.rstrip("/") + "/", canonicalize_name(project) + "/")
     request = urllib.request.Request(url, headers={"Accept": _ACCEPT})
-    if auth is not None:
+    handlers: list[urllib.request.BaseHandler] = []
+    if auth is not None and sends_auth_to(url):
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-        request.add_header("Authorization", f"Basic {token}")
+        # Unredirected: urllib would copy a plain header to wherever a redirect points.
+        request.add_unredirected_header("Authorization", f"Basic {token}")
+        handlers.append(_SameOriginAuth(_origin(url), f"Basic {token}"))
+    opener = urllib.request.build_opener(*handlers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             content_type = response.headers.get("Content-Type", "")
             body = response.read().decode("utf-8", errors="replace")
             final_url = response.geturl()

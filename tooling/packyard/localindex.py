@@ -2,8 +2,10 @@
 
 Used as the default repository ``local`` (no account needed) and by the tests. The server
 runs as a child process on a free port, accepts uploads without authentication (twine still
-sends a user name and password; any will do), never falls back to PyPI, and is stopped by
-its PID.
+sends a user name and password; any will do), and is stopped by its PID. It never falls
+back to another index, unless given ``fallback_url`` (``invoke index`` does): then a
+project it does not hold is redirected there, and one it holds is served only from its
+folder.
 """
 
 from __future__ import annotations
@@ -45,14 +47,22 @@ class LocalIndex:
             (created if missing).
         port: the TCP port; a free one when None.
         startup_timeout: seconds to wait for the server to answer.
+        fallback_url: a simple index URL to redirect projects the folder does not hold
+            to; None: answer 404 for them.
     """
 
     def __init__(
-        self, directory: Path, *, port: int | None = None, startup_timeout: float = 30.0
+        self,
+        directory: Path,
+        *,
+        port: int | None = None,
+        startup_timeout: float = 30.0,
+        fallback_url: str | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.port = port
         self.startup_timeout = startup_timeout
+        self.fallback_url = fallback_url
         self.process: subprocess.Popen[bytes] | None = None
         self._log = None
 
@@ -72,7 +82,11 @@ class LocalIndex:
         return self.process.pid if self.process else None
 
     def command(self) -> list[str]:
-        """The pypiserver command line (no authentication, no fallback to PyPI)."""
+        """The pypiserver command line (no authentication; no fallback to another index
+        unless ``fallback_url``)."""
+        fallback = (
+            ["--fallback-url", self.fallback_url] if self.fallback_url else ["--disable-fallback"]
+        )
         return [
             sys.executable,
             "-m",
@@ -86,7 +100,7 @@ class LocalIndex:
             ".",
             "-P",
             ".",
-            "--disable-fallback",
+            *fallback,
             str(self.directory),
         ]
 

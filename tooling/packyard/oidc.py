@@ -8,8 +8,12 @@ library twine already depends on), and post it to ``https://DOMAIN/_/oidc/mint-t
 which answers with an API token valid for about 15 minutes. DOMAIN is the upload URL's
 (``upload.pypi.org``); its scheme is kept, so a test can serve the exchange on loopback.
 
-The token is returned to the caller only: never printed, logged or written. The command
-line hands it to one child command, in that command's environment.
+The token is returned to the caller only: never printed, logged or written.
+``invoke release NAME --trusted-publishing`` mints it inside the upload step, right
+before ``twine upload`` (:func:`trusted_publishing_credentials`), so it is fresh however
+long the gates, build and tests took, and only twine's environment holds it.
+``packyard with-trusted-publishing -- COMMAND`` mints it first and hands it to one child
+command in that command's environment (for commands other than a release).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from packyard.errors import ReleaseError
+from packyard.repositories import Credentials, RepositoryConfig
 
 _HINT = (
     "on GitHub Actions give the job 'permissions: id-token: write'; on GitLab add "
@@ -110,3 +115,44 @@ def mint_upload_token(
     if not isinstance(token, str) or not token:
         raise ReleaseError(f"{origin}/_/oidc/mint-token answered without a token", hint=_HINT)
     return token
+
+
+#: The user name of PyPI API tokens.
+TOKEN_USER = "__token__"
+
+
+def check_trusted_publishing(repository: RepositoryConfig) -> None:
+    """Check that ``repository`` can take a token minted by trusted publishing: it has a
+    fixed upload URL (not ``local``).
+
+    Raises:
+        ReleaseError: it cannot (the hint names the repositories that can).
+    """
+    if repository.is_local or repository.url is None:
+        raise ReleaseError(
+            f"repository {repository.name!r} cannot use trusted publishing: it has no "
+            "upload URL of an index that mints tokens",
+            hint="use --repository pypi or testpypi (or a repository whose url is such an index)",
+        )
+
+
+def trusted_publishing_credentials(
+    repository: RepositoryConfig,
+    *,
+    detect: Callable[[str], str | None] = _detect,
+    timeout: float = 10.0,
+) -> Credentials:
+    """Mint a short-lived upload token for ``repository`` (see :func:`mint_upload_token`)
+    and wrap it as the credentials twine gets: user ``__token__`` (or the repository's
+    fixed user name), the token as password.
+
+    Call it right before the upload: the token is valid for about 15 minutes.
+
+    Raises:
+        ReleaseError: the repository has no upload URL, or minting failed (as in
+            :func:`mint_upload_token`).
+    """
+    check_trusted_publishing(repository)
+    assert repository.url is not None
+    token = mint_upload_token(repository.url, detect=detect, timeout=timeout)
+    return Credentials(repository.username or TOKEN_USER, token, "trusted publishing")

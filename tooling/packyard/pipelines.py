@@ -5,9 +5,13 @@ The pipelines shipped with the repository (``.github/workflows/``, ``.gitlab-ci.
 job per package (or per group of packages, when a CI system caps the number of jobs):
 
 * for a pull request / merge request, ``nox -s test_install-NAME``;
-* on the default branch, ``invoke release NAME`` then ``invoke push-release`` (the tag and
-  the tracking-file commit, rebased and retried when another job pushed first), and one
-  final job: ``invoke readme`` and ``invoke docs-publish``.
+* on the default branch, the packages changed since their own last release
+  (:func:`packyard.changes.detect_since_last_release`): ``invoke release NAME`` then, even
+  when a release failed, ``invoke push-release`` (the tags and tracking-file commits of
+  the packages that did release, rebased and retried when another job pushed first; the
+  job still fails at the end), and one final job: ``invoke readme`` and the documentation
+  (``invoke docs-publish`` on GitHub, a ``pages`` job on GitLab, a pipeline artifact on
+  Azure).
 
 This module turns a list of packages into what each CI system reads (a GitHub matrix, an
 Azure matrix object, a GitLab child pipeline) and runs the same steps locally, in sequence
@@ -29,6 +33,7 @@ from packyard.changes import ChangeSet
 from packyard.errors import CommandFailed, PackyardError
 from packyard.fsutil import write_text_atomic
 from packyard.proc import run
+from packyard.repo import Repository
 
 Progress = Callable[[str], None]
 
@@ -40,15 +45,62 @@ TEST_SESSION = "test_install"
 REPOSITORY_VARIABLE = "PACKYARD_REPOSITORY"
 #: The CI variable naming the Python image GitLab jobs run in.
 IMAGE_VARIABLE = "PACKYARD_PYTHON_IMAGE"
+#: The most entries a GitLab job's ``needs`` may list (the generated pipelines use none).
+GITLAB_MAX_NEEDS = 50
 
 
-def matrix_groups(names: Sequence[str], max_jobs: int | None = None) -> list[str]:
+def release_units(repo: Repository, names: Sequence[str]) -> list[list[str]]:
+    """Group packages that must be released in one job: a package with the siblings it
+    needs (directly or not) among ``names``, siblings first. Released in separate
+    parallel jobs, a package could reach its index before the sibling it requires.
+
+    Args:
+        repo: the repository.
+        names: the import names to release, in the order wanted.
+
+    Returns:
+        The units, in the order of their first name in ``names``.
+
+    Raises:
+        InferenceError: siblings import each other in a cycle.
+    """
+    wanted = list(dict.fromkeys(names))
+    parent = {name: name for name in wanted}
+
+    def find(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    closures = {name: repo.sibling_closure(name) for name in wanted}
+    for name, closure in closures.items():
+        for sibling in closure:
+            if sibling in parent:
+                parent[find(name)] = find(sibling)
+    units: dict[str, list[str]] = {}
+    for name in wanted:
+        unit = units.setdefault(find(name), [])
+        for member in [*closures[name], name]:  # each after the siblings it needs
+            if member in parent and member not in unit:
+                unit.append(member)
+    return list(units.values())
+
+
+def matrix_groups(
+    names: Sequence[str],
+    max_jobs: int | None = None,
+    *,
+    units: Sequence[Sequence[str]] | None = None,
+) -> list[str]:
     """Split packages into at most ``max_jobs`` jobs.
 
     Args:
         names: import names, in the order wanted.
         max_jobs: the most jobs allowed (GitHub allows 256 per matrix); no limit when
             None or 0.
+        units: names that must share a job, in order (see :func:`release_units`); each
+            name alone when None. ``names`` is ignored when given.
 
     Returns:
         One string per job: an import name, or several separated by single spaces when
@@ -62,18 +114,20 @@ def matrix_groups(names: Sequence[str], max_jobs: int | None = None) -> list[str
     ['a', 'b', 'c']
     >>> matrix_groups(["a", "b", "c", "d", "e"], max_jobs=2)
     ['a b c', 'd e']
+    >>> matrix_groups([], units=[["base", "app"], ["solo"]])
+    ['base app', 'solo']
     """
     if max_jobs is not None and max_jobs < 0:
         raise ValueError(f"max_jobs must be positive, not {max_jobs}")
-    names = list(names)
-    if not max_jobs or len(names) <= max_jobs:
-        return names
-    size, extra = divmod(len(names), max_jobs)
+    parts = [list(u) for u in units] if units is not None else [[n] for n in names]
+    if not max_jobs or len(parts) <= max_jobs:
+        return [" ".join(part) for part in parts]
+    size, extra = divmod(len(parts), max_jobs)
     groups = []
     start = 0
     for index in range(max_jobs):
         end = start + size + (1 if index < extra else 0)
-        groups.append(" ".join(names[start:end]))
+        groups.append(" ".join(name for part in parts[start:end] for name in part))
         start = end
     return groups
 
@@ -123,14 +177,34 @@ _GITLAB_GIT_IDENTITY = [
 ]
 
 
+def release_script(release: str, push: str) -> str:
+    """A shell script that runs ``release``, then ``push`` even when ``release`` failed
+    (the packages that did release are pushed), and exits with ``release``'s status (or
+    ``push``'s, when the push fails under ``set -e``).
+
+    >>> print(release_script("invoke release a", "invoke push-release"))
+    rc=0
+    invoke release a || rc=$?
+    invoke push-release
+    exit "$rc"
+    """
+    return f'rc=0\n{release} || rc=$?\n{push}\nexit "$rc"'
+
+
 def gitlab_child_pipeline(groups: Sequence[str], *, release: bool) -> dict[str, Any]:
     """A GitLab child pipeline running one job per group of packages.
+
+    No job has ``needs`` (GitLab allows at most :data:`GITLAB_MAX_NEEDS` entries): the
+    ``publish`` job waits for every release job by stage order, and runs after failures
+    too (``when: always``).
 
     Args:
         groups: one string per job (see :func:`matrix_groups`); may be empty.
         release: False for tests (``nox -s test_install-NAME``); True for releases
-            (``invoke release NAME``, ``invoke push-release``, then one ``publish`` job:
-            ``invoke readme`` and ``invoke docs-publish``).
+            (``invoke release NAME``, then ``invoke push-release`` even when a release
+            failed, then one ``publish`` job: ``invoke readme``). The documentation is
+            the ``pages`` job of ``.gitlab-ci.yml``: GitLab Pages serves what a job named
+            ``pages`` leaves in ``public/``.
 
     Returns:
         The pipeline as a dict; :func:`write_pipeline` writes it. With no group, a
@@ -163,34 +237,24 @@ def gitlab_child_pipeline(groups: Sequence[str], *, release: bool) -> dict[str, 
         return pipeline
     pipeline["stages"] = ["release", "publish"]
     setup = [*_GITLAB_SETUP, *_GITLAB_GIT_IDENTITY]
-    jobs = []
+    push = 'invoke push-release --branch "$CI_COMMIT_BRANCH"'
     for index, group in enumerate(groups):
-        job = f"release-{_job_key(group, index)}"
-        jobs.append(job)
-        pipeline[job] = {
+        names = ",".join(group.split())
+        release_line = f'invoke release {names} --repository "${REPOSITORY_VARIABLE}"'
+        pipeline[f"release-{_job_key(group, index)}"] = {
             "stage": "release",
             "before_script": setup,
-            "script": [
-                f'invoke release {",".join(group.split())} --repository "${REPOSITORY_VARIABLE}"',
-                'invoke push-release --branch "$CI_COMMIT_BRANCH"',
-            ],
+            "script": [release_script(release_line, push)],
         }
-    released = ",".join(name for group in groups for name in group.split())
     pipeline["publish"] = {
         "stage": "publish",
-        "needs": jobs,
-        "when": "always",
-        "before_script": [
-            "python -m pip install --quiet --upgrade pip",
-            "python -m pip install --quiet -e '.[docs]'",
-            *_GITLAB_GIT_IDENTITY,
-        ],
+        "when": "always",  # after every release job (stage order), even failed ones
+        "before_script": setup,
         "script": [
             'git checkout -B "$CI_COMMIT_BRANCH" "origin/$CI_COMMIT_BRANCH"',
             "invoke readme",
             'git diff --quiet -- README.md || git commit -m "docs: the package table" -- README.md',
-            'invoke push-release --branch "$CI_COMMIT_BRANCH"',
-            f"invoke docs-publish --build --name {released}",
+            push,
         ],
     }
     return pipeline

@@ -13,6 +13,7 @@ import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from packyard.errors import CommandFailed
 
@@ -27,6 +28,7 @@ def run(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     hint: str | None = None,
+    input: str | None = None,
 ) -> str:
     """Run a command and return its combined stdout and stderr as text.
 
@@ -37,6 +39,8 @@ def run(
         env: the complete environment for the child; the current one when None.
         timeout: seconds before the command is killed; no limit when None.
         hint: what to tell the user if the command fails.
+        input: text (UTF-8) written to the command's standard input; when None, the
+            command reads an empty one (``/dev/null``), never the caller's.
 
     Returns:
         The command's output (stdout and stderr interleaved), decoded as UTF-8.
@@ -46,6 +50,9 @@ def run(
     """
     argv = [os.fspath(a) for a in args]
     log.info("$ %s", shlex.join(argv))
+    stdin: dict[str, Any] = (
+        {"stdin": subprocess.DEVNULL} if input is None else {"input": input.encode("utf-8")}
+    )
     try:
         completed = subprocess.run(
             argv,
@@ -53,7 +60,7 @@ def run(
             env=dict(env) if env is not None else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            **stdin,
             timeout=timeout,
             check=False,
         )

@@ -3,24 +3,28 @@ that exact version from the index into a fresh venv.
 
 Credentials reach twine and uv only through their environment (``TWINE_USERNAME`` /
 ``TWINE_PASSWORD``, ``UV_INDEX_RELEASE_USERNAME`` / ``UV_INDEX_RELEASE_PASSWORD``), never
-on a command line.
+on a command line; every other child process runs without them
+(:func:`packyard.venvs.clean_env`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packyard.errors import ReleaseError
+from packaging.requirements import Requirement
+
+from packyard.errors import CommandFailed, ReleaseError
 from packyard.index_query import project_files
 from packyard.proc import run
 from packyard.repositories import Credentials, RepositoryConfig, twine_environment
-from packyard.venvs import clean_env, create_venv, find_uv
+from packyard.venvs import Venv, clean_env, create_venv, find_uv
 
 
 @dataclass(frozen=True)
@@ -67,29 +71,88 @@ def upload_command(repository: RepositoryConfig, files: Sequence[Path]) -> list[
     ]
 
 
-def upload(repository: RepositoryConfig, credentials: Credentials, files: Sequence[Path]) -> str:
+def upload(
+    repository: RepositoryConfig,
+    credentials: Credentials,
+    files: Sequence[Path],
+    *,
+    package: str = "NAME",
+) -> str:
     """Upload ``files`` (sdist first, then wheel) with ``twine upload``.
 
     Args:
         repository: where to (its ``url`` must be set).
-        credentials: passed to twine as ``TWINE_USERNAME``/``TWINE_PASSWORD``.
+        credentials: passed to twine as ``TWINE_USERNAME``/``TWINE_PASSWORD``, in its
+            environment only.
         files: the distribution files.
+        package: the package's name, for the hints.
 
     Returns:
         twine's output.
 
     Raises:
-        CommandFailed: twine failed (step ``upload``): the repository is unreachable,
-            refused the credentials, or rejected a file (for instance one it already has).
+        CommandFailed: twine failed (step ``upload``); the message says why when twine's
+            output does: the repository refused the credentials (HTTP 401/403), already
+            has a file of this version (HTTP 400/409), or is unreachable.
     """
-    return run(
-        upload_command(repository, files),
-        step="upload",
-        env=twine_environment(credentials),
-        timeout=900,
-        hint=f"nothing is recorded as released; if {repository.name!r} now holds some of "
-        "these files, that version cannot be uploaded again: release the next one",
+    try:
+        return run(
+            upload_command(repository, files),
+            step="upload",
+            env=twine_environment(credentials),
+            timeout=900,
+        )
+    except CommandFailed as exc:
+        message, hint = _upload_failure(exc.output, repository, credentials, files, package)
+        raise CommandFailed(
+            message, step="upload", returncode=exc.returncode, output=exc.output, hint=hint
+        ) from None
+
+
+def _upload_failure(
+    output: str,
+    repository: RepositoryConfig,
+    credentials: Credentials,
+    files: Sequence[Path],
+    package: str,
+) -> tuple[str, str]:
+    """The message and hint for a failed ``twine upload``, from its output."""
+    where = f"repository {repository.name!r} ({repository.url})"
+    names = ", ".join(Path(f).name for f in files)
+    used_up = (
+        f"nothing is recorded as released; whatever {repository.name!r} now holds of this "
+        "version cannot be uploaded again: fix the cause and release the next version "
+        f"(invoke release {package} --bump patch)"
     )
+    status = re.search(r"HTTPError:\s*(\d{3})", output) or re.search(
+        r"\b(4\d\d) (?:Conflict|Unauthorized|Forbidden|Bad Request)", output
+    )
+    code = status.group(1) if status else ""
+    if code in ("401", "403"):
+        source = credentials.source or "the configured credentials"
+        return (
+            f"upload: {where} refused the credentials (HTTP {code})",
+            f"check the user name {credentials.username!r} and the password from {source} "
+            "(never printed); a token must be allowed to upload this project; nothing was "
+            "uploaded or recorded",
+        )
+    if code == "409" or (code == "400" and "exist" in output.lower()):
+        return (
+            f"upload: {where} already has a file of this release (HTTP {code}): {names}",
+            used_up,
+        )
+    if code == "400":
+        return (
+            f"upload: {where} rejected a file (HTTP 400, most often: it already has a file "
+            f"of that name): {names}",
+            used_up,
+        )
+    if re.search(r"connection|refused|unreachable|timed out|name or service", output, re.I):
+        return (
+            f"upload: cannot reach {where}",
+            "is the index running and its url right? nothing was uploaded or recorded",
+        )
+    return f"upload: twine upload to {where} failed", used_up
 
 
 def verify_on_index(
@@ -123,6 +186,18 @@ def verify_on_index(
             )
 
 
+_VERSIONS = (
+    "import importlib.metadata as m, json, sys\n"
+    "found = {}\n"
+    "for name in sys.argv[1:]:\n"
+    "    try:\n"
+    "        found[name] = m.version(name)\n"
+    "    except m.PackageNotFoundError:\n"
+    "        pass\n"
+    "print(json.dumps(found))\n"
+)
+
+
 def verify_install(
     repository: RepositoryConfig,
     dist_name: str,
@@ -130,72 +205,116 @@ def verify_install(
     version: str,
     *,
     deps_index_url: str,
+    siblings: Sequence[str] = (),
     credentials: Credentials | None = None,
-) -> None:
-    """Install ``dist_name==version`` from the repository's index into a fresh venv,
-    with its dependencies from ``deps_index_url``, then check the installed version and
-    import the package.
+    prefer_uv: bool = True,
+) -> dict[str, str]:
+    """Install ``dist_name==version`` from the repository's index into a fresh venv, its
+    sibling distributions from that index only, its third-party dependencies from
+    ``deps_index_url``; then check the versions and import the package.
+
+    Siblings are this repository's own distributions: a public index may hold an
+    unrelated project of the same name (and a higher version), so they never resolve
+    from ``deps_index_url``. Two installs make sure of it, with uv and with pip alike:
+
+    1. the package and its siblings with ``--no-deps`` from the repository's index
+       alone (each sibling: the highest version there that satisfies ``siblings``);
+    2. the package again, now with its dependencies, from both indexes, the first-party
+       distributions constrained (``-c``) to the versions step 1 installed. uv also
+       takes the repository's index first (``--index-strategy first-index``).
 
     Args:
         repository: the repository (its ``index_url`` must be set).
         dist_name: the distribution name.
         import_name: the top-level import name.
         version: the exact PEP 440 version.
-        deps_index_url: where dependencies missing from the repository's index come from.
+        deps_index_url: where third-party dependencies come from.
+        siblings: PEP 508 requirements of the sibling distributions the package needs,
+            directly or through other siblings (e.g. ``["unitconv>=0.1.0"]``).
         credentials: for an index that needs authentication (uv reads them from its
-            environment).
+            environment, never its command line).
+        prefer_uv: install with uv when it is available; False uses virtualenv and pip.
+
+    Returns:
+        ``{distribution name: installed version}`` of the package and its siblings.
 
     Raises:
-        CommandFailed: the install or import failed (step ``verify``).
-        ReleaseError: a different version was installed.
+        CommandFailed: an install or the import failed (step ``verify``).
+        ReleaseError: a different version was installed, or a sibling was replaced by
+            one from another index; an index that needs credentials without uv.
     """
     assert repository.index_url is not None
-    uv = find_uv()
+    release_index = repository.index_url
+    names = [dist_name, *(Requirement(s).name for s in siblings)]
+    uv = find_uv() if prefer_uv else None
     with tempfile.TemporaryDirectory(prefix=f"packyard-verify-{import_name}-") as scratch:
-        venv = create_venv(Path(scratch) / "venv")
+        venv = create_venv(Path(scratch) / "venv", prefer_uv=prefer_uv)
         requirement = f"{dist_name}=={version}"
         extra: dict[str, str] = {}
-        if uv and venv.backend == "uv":
-            args: list[str | Path] = [uv, "pip", "install", "--python", venv.python]
-            # The named index comes first: the package itself resolves only from it.
-            args += ["--refresh-package", dist_name, "--index", f"release={repository.index_url}"]
-            args += ["--default-index", deps_index_url]
-            if credentials is not None and repository.needs_credentials:
-                extra["UV_INDEX_RELEASE_USERNAME"] = credentials.username
-                extra["UV_INDEX_RELEASE_PASSWORD"] = credentials.password
-        else:
-            if credentials is not None and repository.needs_credentials:
+        if credentials is not None and repository.index_needs_auth:
+            if not (uv and venv.backend == "uv"):
                 raise ReleaseError(
                     "cannot verify an index that needs credentials without uv",
                     hint="pip install uv (packyard passes credentials to it through its "
                     "environment)",
                 )
-            args = [venv.python, "-m", "pip", "install", "--isolated", "--no-input"]
-            args += ["--no-cache-dir", "--index-url", repository.index_url]
-            if deps_index_url.rstrip("/") != repository.index_url.rstrip("/"):
-                args += ["--extra-index-url", deps_index_url]
+            extra["UV_INDEX_RELEASE_USERNAME"] = credentials.username
+            extra["UV_INDEX_RELEASE_PASSWORD"] = credentials.password
+
+        def install(args: list[str | Path], requirements: Sequence[str]) -> None:
+            run(
+                [*args, *requirements],
+                step="verify",
+                env=clean_env(**extra),
+                timeout=900,
+                hint=f"{requirement} was uploaded but does not install from {release_index}",
+            )
+
+        if uv and venv.backend == "uv":
+            base: list[str | Path] = [uv, "pip", "install", "--python", venv.python]
+            for name in names:  # see new uploads, not a cached page
+                base += ["--refresh-package", name]
+            only_release = [*base, "--no-deps", "--default-index", f"release={release_index}"]
+            both = [*base, "--index-strategy", "first-index"]
+            both += ["--index", f"release={release_index}", "--default-index", deps_index_url]
+        else:
+            base = [venv.python, "-m", "pip", "install", "--isolated", "--no-input"]
+            base += ["--no-cache-dir", "--index-url", release_index]
+            only_release = [*base, "--no-deps"]
+            both = list(base)
+            if deps_index_url.rstrip("/") != release_index.rstrip("/"):
+                both += ["--extra-index-url", deps_index_url]
+        install(only_release, [requirement, *siblings])
+        first = _installed(venv, names, scratch)
+        constraints = Path(scratch) / "first-party.txt"
+        constraints.write_text(
+            "".join(f"{n}=={v}\n" for n, v in sorted(first.items())), encoding="utf-8"
+        )
+        install([*both, "-c", constraints], [requirement])
+        code = "import importlib, sys; importlib.import_module(sys.argv[1]); print('imported')"
         run(
-            [*args, requirement],
-            step="verify",
-            env=clean_env(**extra),
-            timeout=900,
-            hint=f"{requirement} was uploaded but does not install from "
-            f"{repository.index_url}; nothing is recorded as released",
-        )
-        code = (
-            "import importlib, importlib.metadata as m, json, sys; "
-            "importlib.import_module(sys.argv[2]); "
-            "print(json.dumps(m.version(sys.argv[1])))"
-        )
-        out = run(
-            [venv.python, "-c", code, dist_name, import_name],
+            [venv.python, "-c", code, import_name],
             step="verify",
             cwd=scratch,
             env=venv.env(),
             timeout=120,
+            hint=f"{requirement} installs from {release_index} but does not import",
         )
-        installed = json.loads(out.strip().splitlines()[-1])
-        if installed != version:
+        final = _installed(venv, names, scratch)
+        if final.get(dist_name) != version:
             raise ReleaseError(
-                f"installing {requirement} from {repository.index_url} gave version {installed}"
+                f"installing {requirement} from {release_index} gave version {final.get(dist_name)}"
             )
+        for name, found in first.items():
+            if final.get(name) != found:
+                raise ReleaseError(
+                    f"the sibling {name} {found} from {release_index} was replaced by "
+                    f"{final.get(name)} from another index",
+                    hint="the repository's own distributions must come from the release index",
+                )
+        return final
+
+
+def _installed(venv: Venv, names: Sequence[str], cwd: str) -> dict[str, str]:
+    out = run([venv.python, "-c", _VERSIONS, *names], step="verify", cwd=cwd, env=venv.env())
+    return dict(json.loads(out.strip().splitlines()[-1]))

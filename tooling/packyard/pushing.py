@@ -5,13 +5,18 @@ then pushes. All but the first find the branch moved: :func:`push_release` then 
 rebases its commits onto the new tip (the tracking files never conflict: one per package;
 a conflict in the README's package table is resolved by regenerating the table from all
 tracking files), moves its tags onto the rebased commits, and pushes again, atomically
-(branch and tags together, or nothing), up to ``attempts`` times.
+(branch and tags together, or nothing), up to ``attempts`` times within ``timeout``
+seconds.
+
+Between two pushes it waits a random time (:func:`backoff`: exponential, with jitter):
+jobs that collided once do not collide again in lockstep.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +29,10 @@ from packyard.proc import run
 log = logging.getLogger("packyard")
 Progress = Callable[[str], None]
 
+#: How many pushes :func:`push_release` tries by default.
+PUSH_ATTEMPTS = 10
+#: How long :func:`push_release` keeps retrying by default, in seconds.
+PUSH_TIMEOUT = 300.0
 #: Files whose rebase conflicts :func:`push_release` resolves by regenerating them.
 REGENERATED = ("README.md",)
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "stale info", "cannot lock ref")
@@ -36,14 +45,35 @@ class PushReport:
     Attributes:
         branch: the remote branch pushed to.
         tags: the tags pushed.
-        attempts: how many pushes it took (1: nobody pushed in between).
+        attempts: how many pushes it took (1: nobody pushed in between; 0: there was
+            nothing to push).
         commits: how many local commits were pushed.
+        waited: seconds spent waiting between pushes.
     """
 
     branch: str
     tags: list[str]
     attempts: int
     commits: int
+    waited: float = 0.0
+
+
+def backoff(attempt: int, delay: float, cap: float, rng: random.Random) -> float:
+    """The wait before push number ``attempt + 1``, in seconds: a random time between half
+    and all of ``delay * 2 ** (attempt - 1)``, capped at ``cap`` ("equal jitter").
+
+    Args:
+        attempt: the push that was just rejected (1 for the first).
+        delay: the base wait, in seconds (0: no wait).
+        cap: the longest wait, in seconds.
+        rng: the random source.
+
+    >>> rng = random.Random(1)
+    >>> [round(backoff(n, 1.0, 5.0, rng), 2) for n in (1, 2, 3, 4)]
+    [0.57, 1.85, 3.53, 3.14]
+    """
+    step = min(cap, delay * 2 ** (attempt - 1))
+    return rng.uniform(step / 2, step)
 
 
 def _git(root: Path, *args: str, step: str = "git") -> str:
@@ -165,27 +195,40 @@ def push_release(
     *,
     remote: str = "origin",
     branch: str | None = None,
-    attempts: int = 5,
+    attempts: int = PUSH_ATTEMPTS,
     delay: float = 1.0,
+    max_delay: float = 30.0,
+    timeout: float = PUSH_TIMEOUT,
     progress: Progress = print,
+    rng: random.Random | None = None,
 ) -> PushReport:
     """Push the local commits of ``HEAD`` and the tags on them to ``remote``, rebasing and
     retrying when the branch moved in between.
+
+    With no local commit and no tag on ``HEAD`` (every release of the job failed, or
+    there was nothing to release) it pushes nothing and returns at once.
 
     Args:
         root: a folder in the git work tree.
         remote: the remote to push to.
         branch: the remote branch; the checked-out branch when None.
         attempts: how many pushes to try before giving up (at least 1).
-        delay: seconds to wait before the second push; doubled for each later one.
+        delay: the base wait between pushes, in seconds: the wait after the n-th
+            rejected push is random, between half and all of ``delay * 2 ** (n - 1)``
+            (see :func:`backoff`).
+        max_delay: the longest single wait, in seconds.
+        timeout: the most time spent retrying, in seconds, from the first push: no wait
+            goes past it, and no push starts after it.
         progress: called with one line per push.
+        rng: the random source of the waits; a fresh one (seeded by the system) when None.
 
     Returns:
         The :class:`PushReport`.
 
     Raises:
         ReleaseError: no branch (detached ``HEAD`` and ``branch`` not given); a conflict
-            the rebase cannot resolve; still rejected after ``attempts`` pushes.
+            the rebase cannot resolve; still rejected after ``attempts`` pushes or
+            ``timeout`` seconds.
         CommandFailed: git failed otherwise (remote unreachable, no permission).
     """
     branch = branch or current_branch(root)
@@ -195,12 +238,19 @@ def push_release(
             path=root,
             hint="pass --branch main (CI checkouts are often detached)",
         )
+    rng = rng or random.Random()
+    attempts = max(1, attempts)
     upstream = _fetch(root, remote, branch)
-    for attempt in range(1, max(1, attempts) + 1):
+    start = time.monotonic()
+    waited = 0.0
+    for attempt in range(1, attempts + 1):
         commits = _local_commits(root, upstream)
         head = gitutil.head(root)
         tagged = _tags_at(root, [*commits, head])
         tags = sorted({tag for names in tagged.values() for tag in names})
+        if not commits and not tags:
+            progress(f"nothing to push to {remote}/{branch}: no release commit or tag")
+            return PushReport(branch, [], 0, 0)
         refs = [f"HEAD:refs/heads/{branch}", *(f"refs/tags/{tag}" for tag in tags)]
         progress(
             f"push {len(commits)} commit(s) and {', '.join(tags) or 'no tag'} to "
@@ -208,17 +258,22 @@ def push_release(
         )
         try:
             _git(root, "push", "--atomic", "--porcelain", remote, *refs, step="push")
-            return PushReport(branch, tags, attempt, len(commits))
+            return PushReport(branch, tags, attempt, len(commits), round(waited, 3))
         except CommandFailed as exc:
             if not any(marker in exc.output for marker in _REJECTED):
                 raise
-            if attempt >= attempts:
+            left = timeout - (time.monotonic() - start)
+            if attempt >= attempts or left <= 0:
                 raise ReleaseError(
-                    f"{remote}/{branch} kept moving: still rejected after {attempts} pushes",
+                    f"{remote}/{branch} kept moving: still rejected after {attempt} pushes "
+                    f"in {time.monotonic() - start:.1f} s",
                     path=root,
-                    hint="run invoke push-release again, or raise --attempts",
+                    hint="run invoke push-release again, or raise --attempts / --timeout",
                 ) from exc
-        time.sleep(delay * 2 ** (attempt - 1))
+        pause = min(backoff(attempt, delay, max_delay, rng), left)
+        progress(f"{remote}/{branch} moved: waiting {pause:.1f} s before rebasing")
+        time.sleep(pause)
+        waited += pause
         upstream = _fetch(root, remote, branch)
         old = _local_commits(root, upstream)
         old_tags = _tags_at(root, old)

@@ -11,6 +11,15 @@ it is::
 Columns: the distribution name (linking to its source), the latest released version, the
 summary (the docstring's first line), the date of the last release, and the command that
 installs it from the index it was released to.
+
+For a release to ``local`` the command names the local index alone, as ``invoke index``
+serves it (``pip install --index-url http://127.0.0.1:8765/simple/ NAME``): never
+``--extra-index-url``, with which pip takes the highest version from either index, so a
+public project of the same name (PyPI has an unrelated ``unitconv``) could win over the
+package or one of its siblings. Third-party dependencies still install: ``invoke index``
+redirects every project the local index does not hold to the configured ``index-url``
+(see :func:`packyard.release.serve_local_index`), while the projects it holds are served
+only from it.
 """
 
 from __future__ import annotations
@@ -64,14 +73,23 @@ def table_cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def local_install_command(dist_name: str, port: int = LOCAL_INDEX_PORT) -> str:
+    """The pip command installing ``dist_name`` from the local index as ``invoke index``
+    serves it: that index alone (it redirects the projects it does not hold, the
+    third-party dependencies, to the configured ``index-url``).
+
+    >>> local_install_command("unitconv")
+    'pip install --index-url http://127.0.0.1:8765/simple/ unitconv'
+    """
+    return f"pip install --index-url {local_index_url(port)} {dist_name}"
+
+
 def release_install_command(repo: Repository, package: Package, release: Mapping[str, Any]) -> str:
-    """The pip command that installs a recorded release from the index it went to (the
-    local index as ``invoke index`` serves it, for releases to ``local``)."""
-    index_url = (
-        local_index_url()
-        if release.get("repository") == LOCAL
-        else str(release.get("index_url", PYPI_SIMPLE))
-    )
+    """The pip command that installs a recorded release from the index it went to (for
+    releases to ``local``, :func:`local_install_command`)."""
+    if release.get("repository") == LOCAL:
+        return local_install_command(package.dist_name)
+    index_url = str(release.get("index_url", PYPI_SIMPLE))
     return install_command(package.dist_name, index_url, repo.config.index_url)
 
 

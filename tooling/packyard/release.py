@@ -5,13 +5,17 @@ For each package, in order (each failure names its step):
 ``plan``      the released versions (tracking file, git tags ``NAME-vX.Y.Z``), the commits
               since the last release that reach the package, the next version and the notes
 ``index``     the versions the target index already has (a version is never reused)
+``siblings``  the target index has a version of every sibling the package requires
+              (released before, or earlier in this run: siblings named together are
+              released first); otherwise the package stops here, naming the sibling
 ``gates``     the quality gates (:mod:`packyard.gates`: lint, licenses, and audit when
               ``[tool.packyard] audit = true``), unless ``gates=False``
 then the test-install pipeline with that version (``assemble``, ``build``, ``check``
 (``twine check --strict``), ``venv``, ``install``, ``import``, ``cli``, ``tests``), then
-``upload``    ``twine upload`` of the sdist and wheel
+``upload``    ``twine upload`` of the sdist and wheel (with ``trusted_publishing``, the
+              upload token is minted here, right before twine runs)
 ``verify``    the index lists both files, and ``NAME==X.Y.Z`` installs from it into a
-              fresh venv and imports
+              fresh venv and imports, its siblings from that index only
 ``record``    the tracking file ``.packyard/releases/NAME.json``, the README table, the
               commit ``release(NAME): vX.Y.Z`` (unless ``commit=False``) and the tag
 ``push``      the commit and the tag (only with ``push=True``)
@@ -19,8 +23,13 @@ then the test-install pipeline with that version (``assemble``, ``build``, ``che
 Before the first package the run checks what holds for all of them: a git work tree
 without changes, a known repository, credentials. Nothing is tagged, recorded, written
 to the README or committed unless the upload succeeded and was verified. Packages are
-independent: one failing does not stop or undo the others. ``dry_run`` plans, asks the
-index, prints every step and changes nothing.
+independent: one failing does not stop or undo the others (but a package whose sibling
+failed finds no version of it on the index, and says so). ``dry_run`` plans, asks the
+index, prints every step and changes nothing; it needs no credentials.
+
+Credentials reach only twine (and, for a private index that needs them to be read, the
+index query and the verification install): every other child process runs without
+them (:func:`packyard.venvs.clean_env`).
 """
 
 from __future__ import annotations
@@ -35,13 +44,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from packyard import gitutil
-from packyard.errors import NothingToRelease, PackyardError, ReleaseError
+from packyard.errors import CommandFailed, NothingToRelease, PackyardError, ReleaseError
 from packyard.gates import release_gates, run_gates
 from packyard.index_query import folder_files, project_files
 from packyard.localindex import LocalIndex
+from packyard.oidc import check_trusted_publishing, trusted_publishing_credentials
 from packyard.publish import FileRecord, upload, upload_command, verify_install, verify_on_index
 from packyard.readme_table import check_markers, local_index_url, update_readme
 from packyard.repo import Repository
@@ -51,6 +62,12 @@ from packyard.repositories import (
     RepositoryConfig,
     get_repository,
     resolve_credentials,
+)
+from packyard.siblings import (
+    check_siblings,
+    release_order,
+    sibling_requirements,
+    verify_requirements,
 )
 from packyard.testinstall import test_install
 from packyard.tracking import record_release, released_versions, releases, tracking_file
@@ -90,6 +107,9 @@ class ReleaseOptions:
             licenses, and audit when ``[tool.packyard] audit = true``).
         pypirc: the ``.pypirc`` to read; ``~/.pypirc`` when None.
         environ: where credentials are read from; ``os.environ`` when None.
+        trusted_publishing: get the upload token by trusted publishing (OpenID Connect,
+            :mod:`packyard.oidc`) inside the upload step, right before twine, instead of
+            reading credentials.
     """
 
     repository: str = DEFAULT_REPOSITORY
@@ -102,6 +122,7 @@ class ReleaseOptions:
     gates: bool = True
     pypirc: Path | None = None
     environ: Mapping[str, str] | None = None
+    trusted_publishing: bool = False
 
 
 @dataclass
@@ -147,6 +168,8 @@ class ReleaseResult:
         record: the tracking-file record written.
         steps: (step name, seconds) in order.
         warnings: problems after the release was recorded (a failed push).
+        verified: ``{distribution: version}`` the verification install got from the
+            index: the package and its siblings.
     """
 
     package: str
@@ -156,6 +179,7 @@ class ReleaseResult:
     record: dict[str, Any] | None = None
     steps: list[tuple[str, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    verified: dict[str, str] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -181,14 +205,18 @@ def known_versions(repo: Repository, name: str) -> list[Version]:
 
 
 def _last_release_commit(repo: Repository, name: str, version: Version) -> str | None:
+    """The commit the release ``version`` was built from: the one its tracking record
+    names, else the commit its tag points at. The record comes first: push-release may
+    rebase a release commit (and move its tag) over other changes, which the tag's commit
+    then contains although they were never released. Release commits themselves reach no
+    package (:func:`packyard.versioning.changes_for`), so starting before one is safe."""
     root = repo.config.root
-    commit = gitutil.resolve(root, f"refs/tags/{tag_name(name, str(version))}")
-    if commit:
-        return commit
     for record in releases(repo.config.state_dir, name):
         if Version(str(record["version"])) == version and record.get("commit"):
-            return gitutil.resolve(root, str(record["commit"]))
-    return None
+            commit = gitutil.resolve(root, str(record["commit"]))
+            if commit:
+                return commit
+    return gitutil.resolve(root, f"refs/tags/{tag_name(name, str(version))}")
 
 
 def _touches(package_paths: Sequence[str], files: Sequence[str]) -> bool:
@@ -311,8 +339,9 @@ def release_package(
     options: ReleaseOptions,
     *,
     target: RepositoryConfig,
-    credentials: Credentials,
+    credentials: Credentials | None,
     progress: Progress = print,
+    earlier: Sequence[ReleaseResult] = (),
 ) -> ReleaseResult:
     """Release one package (the preconditions of :func:`release` are already checked).
 
@@ -321,8 +350,12 @@ def release_package(
         name: the package.
         options: the options.
         target: the repository to upload to, with its URLs set (``local`` started).
-        credentials: for the upload.
+        credentials: for the upload (and reading a private index); None in a dry run
+            without credentials, or with ``options.trusted_publishing`` (minted at the
+            upload).
         progress: called with one line per step.
+        earlier: the results of the packages before it in this run (a sibling planned
+            in a dry run counts as on the index; one that failed is named).
 
     Returns:
         The result: ``released``, ``planned`` (dry run), ``nothing`` (with the
@@ -332,7 +365,7 @@ def release_package(
     """
     result = ReleaseResult(package=name, status="failed")
     try:
-        _release_one(repo, name, options, target, credentials, progress, result)
+        _release_one(repo, name, options, target, credentials, progress, result, earlier)
     except NothingToRelease as exc:
         result.status, result.error = "nothing", exc
         progress(exc.message)
@@ -347,12 +380,13 @@ def _release_one(
     name: str,
     options: ReleaseOptions,
     target: RepositoryConfig,
-    credentials: Credentials,
+    credentials: Credentials | None,
     progress: Progress,
     result: ReleaseResult,
+    earlier: Sequence[ReleaseResult],
 ) -> None:
     steps = _Steps(result, progress)
-    auth = credentials.as_basic_auth() if target.needs_credentials else None
+    auth = target.index_auth(credentials)
     with steps.step("plan", f"{name}: versions, commits and notes"):
         plan = plan_release(repo, name, bump=options.bump, version=options.version)
     result.plan = plan
@@ -377,6 +411,30 @@ def _release_one(
         )
     if on_index and on_index[-1] > Version(plan.version):
         progress(f"  warning: the index has a newer {plan.dist_name} {on_index[-1]}")
+    needs = sibling_requirements(repo, plan.package)
+    if needs:
+        with steps.step("siblings", "on the index: " + ", ".join(map(str, needs))):
+            check_siblings(
+                plan.dist_name,
+                needs,
+                lambda dist: [
+                    f.version for f in _index_files(target, repo, dist, auth) if f.version
+                ],
+                where=where,
+                repository=target.name,
+                planned={
+                    canonicalize_name(r.plan.dist_name): Version(r.plan.version)
+                    for r in earlier
+                    if r.status == "planned" and r.plan
+                },
+                failed={
+                    canonicalize_name(r.plan.dist_name if r.plan else r.package): (
+                        r.error.message if r.error else "failed"
+                    )
+                    for r in earlier
+                    if r.status == "failed"
+                },
+            )
     check_markers(repo.config.root / "README.md")
     if gitutil.resolve(repo.config.root, f"refs/tags/{plan.tag}"):
         raise ReleaseError(f"the tag {plan.tag} exists already", hint=f"git tag -d {plan.tag}")
@@ -407,18 +465,28 @@ def _release_one(
     records = [FileRecord.of(path) for path in artifacts]
     source_commit = gitutil.head(repo.config.root)
 
+    first_party = verify_requirements(repo, plan.package)
     with steps.step("upload", f"twine upload to {target.url}"):
-        upload(target, credentials, artifacts)
+        if options.trusted_publishing:  # minted now: valid for minutes, not the whole run
+            uploader = trusted_publishing_credentials(target)
+        else:
+            assert credentials is not None
+            uploader = credentials
+        upload(target, uploader, artifacts, package=plan.package)
     with steps.step("verify", f"pip install {plan.dist_name}=={plan.version} from the index"):
-        verify_on_index(target, plan.dist_name, records, auth=auth)
-        verify_install(
-            target,
-            plan.dist_name,
-            plan.package,
-            plan.version,
-            deps_index_url=repo.config.index_url,
-            credentials=credentials,
-        )
+        try:
+            verify_on_index(target, plan.dist_name, records, auth=auth)
+            result.verified = verify_install(
+                target,
+                plan.dist_name,
+                plan.package,
+                plan.version,
+                deps_index_url=repo.config.index_url,
+                siblings=first_party,
+                credentials=credentials,
+            )
+        except PackyardError as exc:
+            raise _verify_failed(exc, plan, target) from None
     record = {
         "version": plan.version,
         "date": date,
@@ -445,6 +513,29 @@ def _release_one(
         f"released {plan.dist_name} {plan.version} to {target.name}: "
         + ", ".join(f"{n} {s:.1f}s" for n, s in result.steps)
     )
+
+
+def _verify_failed(
+    exc: PackyardError, plan: ReleasePlan, target: RepositoryConfig
+) -> PackyardError:
+    """The error for a failed verification: the files are on the index, so the version
+    is used up there; what to do next."""
+    message = (
+        f"{plan.dist_name} {plan.version} was uploaded to {target.name!r} but did not "
+        f"verify: {exc.message}"
+    )
+    hint = (
+        f"its files are on the index, so version {plan.version} is used up there and will "
+        "never be uploaded again; nothing was tagged, recorded or committed. Fix the cause, "
+        f"commit, then release the next patch: invoke release {plan.package} --bump patch "
+        f"--repository {target.name}"
+        + (f" (the verification said: {exc.hint})" if exc.hint else "")
+    )
+    if isinstance(exc, CommandFailed):
+        return CommandFailed(
+            message, step="verify", returncode=exc.returncode, output=exc.output, hint=hint
+        )
+    return ReleaseError(message, hint=hint)
 
 
 def _record(
@@ -478,11 +569,16 @@ def _print_dry_run(
     dist = repo.config.dist_dir / plan.package
     url = target.url or "http://127.0.0.1:PORT/"
     command = upload_command(target.with_urls(url, target.index_url or url), [dist / "*"])
+    where = (
+        "a token minted by trusted publishing right before it"
+        if options.trusted_publishing
+        else "credentials"
+    )
     lines = [
         f"would assemble {build} and build {dist} at version {plan.version}",
         "would run twine check --strict and the test-install in a fresh venv",
         *(["would start the local index on a free port"] if target.url is None else []),
-        "would upload: python " + " ".join(command[1:]) + "  (credentials in its environment)",
+        "would upload: python " + " ".join(command[1:]) + f"  ({where} in its environment)",
         f"would install {plan.dist_name}=={plan.version} from the index into a fresh venv",
         f"would write {tracking_file(repo.config.state_dir, plan.package)} and the README table",
     ]
@@ -497,24 +593,40 @@ def _print_dry_run(
         progress(f"  dry run: {line}")
 
 
+#: What packyard itself writes into a repository (build trees, artifacts, sites, caches,
+#: the local index): never a reason to call the work tree dirty, even where a repository
+#: has not put them in .gitignore.
+GENERATED_PATHS = (
+    "build/",
+    "dist/",
+    "site/",
+    ".packyard/cache/",
+    ".packyard/index/",
+    ".packyard/wheelhouse/",
+    ".packyard/.pypiserver-",
+)
+
+
 def check_work_tree(repo: Repository) -> None:
-    """Check that the repository is a git work tree with a commit and no changes.
+    """Check that the repository is a git work tree with a commit and no changes
+    (packyard's own outputs, :data:`GENERATED_PATHS`, do not count).
 
     Raises:
         ReleaseError: not a git repository, no commit yet, or uncommitted changes (the
             message lists some).
     """
     root = repo.config.root
-    gitutil.toplevel(root)
+    top = gitutil.toplevel(root)
     gitutil.head(root)
-    dirty = gitutil.dirty_paths(root)
+    inside = root.resolve().relative_to(top).as_posix()
+    generated = tuple(p if inside == "." else f"{inside}/{p}" for p in GENERATED_PATHS)
+    dirty = [p for p in gitutil.dirty_paths(root) if not p.startswith(generated)]
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise ReleaseError(
             f"the work tree has uncommitted changes: {shown}",
             path=root,
-            hint="a release must be built from a commit: commit or stash them first "
-            "(build/, dist/ and .packyard/index/ should be in .gitignore)",
+            hint="a release must be built from a commit: commit or stash them first",
         )
 
 
@@ -550,8 +662,9 @@ def release(
 
     Raises:
         ReleaseError: what stops every package: not a git repository, uncommitted
-            changes, no git identity, an unknown repository, missing credentials, no
-            package named.
+            changes, no git identity, an unknown repository, missing credentials (not
+            in a dry run, nor with trusted publishing), trusted publishing to a
+            repository without an upload URL, no package named.
         ConfigError: a malformed ``[tool.packyard.repositories]`` table or ``.pypirc``.
         CommandFailed: the local index did not start.
     """
@@ -563,16 +676,43 @@ def release(
     if not options.dry_run:
         gitutil.check_identity(repo.config.root)
     target = get_repository(repo.config, options.repository, pypirc=options.pypirc)
-    credentials = resolve_credentials(target, options.environ)
-    results = []
+    credentials = _credentials(target, options, progress)
+    ordered = release_order(repo, wanted)
+    if ordered != wanted:
+        progress("order: " + ", ".join(ordered) + " (siblings first)")
+    results: list[ReleaseResult] = []
     with _started(repo, target, options, progress) as live:
-        for name in wanted:
+        for name in ordered:
             results.append(
                 release_package(
-                    repo, name, options, target=live, credentials=credentials, progress=progress
+                    repo,
+                    name,
+                    options,
+                    target=live,
+                    credentials=credentials,
+                    progress=progress,
+                    earlier=list(results),
                 )
             )
     return results
+
+
+def _credentials(
+    target: RepositoryConfig, options: ReleaseOptions, progress: Progress
+) -> Credentials | None:
+    """The credentials a run reads before its first package: None with trusted
+    publishing (a token is minted at each upload; the index is read anonymously) and in
+    a dry run that finds none (it uploads nothing; the index is read anonymously)."""
+    if options.trusted_publishing:
+        check_trusted_publishing(target)
+        return None
+    try:
+        return resolve_credentials(target, options.environ)
+    except ReleaseError as exc:
+        if not options.dry_run:
+            raise
+        progress(f"  dry run: {exc.message} (an upload would need them: {exc.hint})")
+        return None
 
 
 @contextmanager
@@ -611,6 +751,12 @@ def serve_local_index(repo: Repository, *, port: int | None, progress: Progress 
     """Serve the local repository (``.packyard/index/``) in the foreground until
     interrupted (Ctrl-C or SIGTERM), then stop the server by its PID.
 
+    A project the folder does not hold (a third-party dependency) is redirected to the
+    configured ``index-url``; a project it holds is served from the folder alone. So
+    ``pip install --index-url http://127.0.0.1:PORT/simple/ NAME`` installs a package
+    with its dependencies, and its own and its siblings' distributions never come from
+    a public project of the same name.
+
     Args:
         repo: the repository.
         port: the TCP port on 127.0.0.1; a free one when None or 0.
@@ -619,7 +765,7 @@ def serve_local_index(repo: Repository, *, port: int | None, progress: Progress 
     Raises:
         CommandFailed: the server did not start (the port is taken...) or exited.
     """
-    from packyard.readme_table import install_command
+    from packyard.readme_table import local_install_command
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -627,9 +773,13 @@ def serve_local_index(repo: Repository, *, port: int | None, progress: Progress 
     folder = repo.config.state_dir / "index"
     previous = signal.signal(signal.SIGTERM, interrupt)  # stop the server on SIGTERM too
     try:
-        with LocalIndex(folder, port=port or None) as index:
-            progress(f"serving {folder} at {index.simple_url} (pid {index.pid}); Ctrl-C stops it")
-            progress(install_command("NAME", index.simple_url, repo.config.index_url))
+        with LocalIndex(folder, port=port or None, fallback_url=repo.config.index_url) as index:
+            progress(
+                f"serving {folder} at {index.simple_url} (pid {index.pid}), other projects "
+                f"from {repo.config.index_url}; Ctrl-C stops it"
+            )
+            assert index.port is not None
+            progress(local_install_command("NAME", index.port))
             assert index.process is not None
             try:
                 status = index.process.wait()

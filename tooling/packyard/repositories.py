@@ -23,7 +23,11 @@ the later winning:
 Credentials come only from the environment variables named there, ``.pypirc``, the
 ``TWINE_USERNAME``/``TWINE_PASSWORD`` variables or the keyring, in that order. They
 reach twine only as ``TWINE_USERNAME``/``TWINE_PASSWORD`` in its environment: never on
-its command line (visible in ``ps``), never printed, logged or written to a file.
+its command line (visible in ``ps``), never printed, logged or written to a file. The
+variables a repository names are registered with :func:`packyard.venvs.hide_variables`
+when the repositories are loaded, so no other child process (build, tests, gates) sees
+them. The simple indexes of ``pypi`` and ``testpypi`` are public: no credential is ever
+sent to them (:meth:`RepositoryConfig.index_auth`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Any
 
 from packyard.config import RepoConfig
 from packyard.errors import ConfigError, ReleaseError
+from packyard.venvs import hide_variables
 
 LOCAL = "local"
 DEFAULT_REPOSITORY = LOCAL
@@ -61,6 +66,8 @@ class RepositoryConfig:
         origin: where it was defined: ``preset``, a ``.pypirc`` path or a
             ``pyproject.toml`` path (for messages).
         pypirc: the ``.pypirc`` file with a section of this name, if any.
+        public_index: whether its simple index is public (PyPI's, TestPyPI's): the index
+            query and the verification install send it no credential.
     """
 
     name: str
@@ -71,6 +78,7 @@ class RepositoryConfig:
     password_env: str | None = None
     origin: str = "preset"
     pypirc: Path | None = field(default=None, compare=False)
+    public_index: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -82,6 +90,20 @@ class RepositoryConfig:
         """Whether uploads need a password: a user, a password variable or a ``.pypirc``
         section is configured. Other repositories are used without authentication."""
         return bool(self.username or self.username_env or self.password_env or self.pypirc)
+
+    @property
+    def index_needs_auth(self) -> bool:
+        """Whether reading its simple index may need the upload credentials: a repository
+        with credentials whose index is not public."""
+        return self.needs_credentials and not self.public_index
+
+    def index_auth(self, credentials: Credentials | None) -> tuple[str, str] | None:
+        """``(username, password)`` for reading its simple index, or None: no credentials,
+        a repository without authentication, or a public index (PyPI's simple index
+        needs none, and an upload token must not travel with every page request)."""
+        if credentials is None or not self.index_needs_auth:
+            return None
+        return credentials.as_basic_auth()
 
     def with_urls(self, url: str, index_url: str) -> RepositoryConfig:
         """A copy with the given upload and simple index URLs (for ``local`` once started)."""
@@ -96,6 +118,7 @@ PRESETS: dict[str, RepositoryConfig] = {
         index_url="https://pypi.org/simple/",
         username="__token__",
         password_env="PYPI_API_TOKEN",
+        public_index=True,
     ),
     "testpypi": RepositoryConfig(
         "testpypi",
@@ -103,6 +126,7 @@ PRESETS: dict[str, RepositoryConfig] = {
         index_url="https://test.pypi.org/simple/",
         username="__token__",
         password_env="TESTPYPI_API_TOKEN",
+        public_index=True,
     ),
 }
 
@@ -148,6 +172,12 @@ def load_repositories(
         raise ConfigError("[tool.packyard.repositories] must be a table", path=pyproject)
     for name, table in tables.items():
         found[name] = _from_table(name, table, pyproject, found.get(name))
+    hide_variables(
+        name
+        for repository in found.values()
+        for name in (repository.username_env, repository.password_env)
+        if name
+    )
     return found
 
 
@@ -246,6 +276,7 @@ def _from_table(
         index_url=index_url,
         origin=str(path),
         pypirc=base.pypirc if base else None,
+        public_index=bool(base and base.public_index and base.index_url == index_url),
         **merged,
     )
 
@@ -266,10 +297,12 @@ def _read_pypirc(path: Path) -> dict[str, RepositoryConfig]:
         url = parser.get(section, "repository", fallback=None) or (base.url if base else None)
         if not url:
             continue
+        same = base is not None and base.url == url
         found[section] = RepositoryConfig(
             section,
             url=url,
-            index_url=base.index_url if base and base.url == url else simple_url_for(url),
+            index_url=base.index_url if base and same else simple_url_for(url),
+            public_index=bool(base and same and base.public_index),
             username=parser.get(section, "username", fallback=None)
             or (base.username if base else None),
             password_env=base.password_env if base else None,
@@ -381,7 +414,8 @@ def twine_environment(
     credentials: Credentials, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The environment for a twine child process: ``base`` (``os.environ`` when None)
-    without any ``TWINE_*`` variable, plus ``TWINE_USERNAME`` and ``TWINE_PASSWORD``."""
+    without any ``TWINE_*`` variable, plus ``TWINE_USERNAME`` and ``TWINE_PASSWORD`` (and
+    ``NO_COLOR``). Other child processes get none (:func:`packyard.venvs.clean_env`)."""
     env = {
         k: v
         for k, v in (os.environ if base is None else base).items()
@@ -390,4 +424,5 @@ def twine_environment(
     env["TWINE_USERNAME"] = credentials.username
     env["TWINE_PASSWORD"] = credentials.password
     env["TWINE_NON_INTERACTIVE"] = "1"
+    env["NO_COLOR"] = "1"  # plain text in the error messages that quote twine's output
     return env

@@ -1,0 +1,166 @@
+"""Sibling requirements of a release: the repository's own distributions a package needs.
+
+A package that imports a sibling (``tripcost`` imports ``unitconv``) requires its
+distribution (``unitconv>=0.1.0``). A release of the package is only installable when the
+index it goes to already has a sibling version that satisfies the requirement, so:
+
+- :func:`release_order` puts the siblings named in one run before the packages that need
+  them (``invoke release "tripcost unitconv"`` releases ``unitconv`` first);
+- :func:`check_siblings` stops a package before anything is built or uploaded when the
+  target index lacks a sibling, naming it and saying to release it first;
+- :func:`verify_requirements` lists what the verification install takes from the target
+  index only (never from a public index, which may hold an unrelated project of the same
+  name, see :func:`packyard.publish.verify_install`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from packyard.errors import PackyardError, ReleaseError
+from packyard.repo import Repository
+
+
+def release_order(repo: Repository, names: Sequence[str]) -> list[str]:
+    """``names`` reordered so that each comes after the siblings it needs that are also
+    named (:meth:`Repository.sibling_closure`); otherwise in the order given. A name
+    that is not a package, or whose siblings cannot be worked out, keeps its place (its
+    release reports the error).
+
+    Args:
+        repo: the repository.
+        names: package names (import or distribution names), without duplicates.
+
+    Returns:
+        The same names, siblings first.
+    """
+    by_import: dict[str, str] = {}
+    for name in names:
+        try:
+            by_import.setdefault(repo.package(name).name, name)
+        except PackyardError:
+            continue
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def add(name: str) -> None:
+        if name in ordered or name in visiting:
+            return
+        visiting.add(name)
+        try:
+            closure = repo.sibling_closure(name) if name in by_import.values() else []
+        except PackyardError:
+            closure = []
+        for sibling in closure:
+            if sibling in by_import:
+                add(by_import[sibling])
+        ordered.append(name)
+
+    for name in names:
+        add(name)
+    return ordered
+
+
+def sibling_requirements(repo: Repository, name: str) -> list[Requirement]:
+    """The requirements on sibling distributions in a package's metadata: its
+    dependencies and every extra's, as :meth:`Repository.project_table` writes them (a
+    released sibling as ``NAME>=LATEST``).
+
+    Raises:
+        PackyardError: the package cannot be read or its requirements inferred.
+    """
+    siblings = {canonicalize_name(p.dist_name) for p in repo.packages.values()}
+    table = repo.project_table(name)
+    texts = list(table.get("dependencies", []))
+    for extra in table.get("optional-dependencies", {}).values():
+        texts += list(extra)
+    found: dict[str, Requirement] = {}
+    for text in texts:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue  # the build reports it
+        key = canonicalize_name(requirement.name)
+        if key in siblings and key != canonicalize_name(repo.package(name).dist_name):
+            found.setdefault(key, requirement)
+    return [found[k] for k in sorted(found)]
+
+
+def verify_requirements(repo: Repository, name: str) -> list[str]:
+    """What the verification install takes from the release index only: the direct
+    sibling requirements (with their specifiers), then every other sibling the package
+    needs through them (by name).
+
+    Raises:
+        PackyardError: as in :func:`sibling_requirements`, or a sibling cycle.
+    """
+    direct = sibling_requirements(repo, name)
+    have = {canonicalize_name(r.name) for r in direct}
+    texts = [str(r) for r in direct]
+    for sibling in repo.sibling_closure(name):
+        dist = repo.package(sibling).dist_name
+        if canonicalize_name(dist) not in have:
+            have.add(canonicalize_name(dist))
+            texts.append(dist)
+    return texts
+
+
+def satisfying(requirement: Requirement, versions: Iterable[Version]) -> list[Version]:
+    """The versions that satisfy ``requirement``'s specifier, as pip picks them
+    (pre-releases only when nothing else does), sorted ascending.
+
+    >>> [str(v) for v in satisfying(Requirement("u>=0.2"), map(Version, ["0.1", "0.2", "1.0"]))]
+    ['0.2', '1.0']
+    """
+    return sorted(requirement.specifier.filter(sorted(set(versions))))
+
+
+def check_siblings(
+    dist_name: str,
+    requirements: Sequence[Requirement],
+    versions_on_index: Callable[[str], Iterable[Version]],
+    *,
+    where: str,
+    repository: str,
+    planned: Mapping[str, Version] | None = None,
+    failed: Mapping[str, str] | None = None,
+) -> None:
+    """Check that the target index can satisfy every sibling requirement of a release.
+
+    Args:
+        dist_name: the distribution being released.
+        requirements: its sibling requirements (:func:`sibling_requirements`).
+        versions_on_index: a distribution name -> the versions the target index holds.
+        where: the index, for the message.
+        repository: the repository's name, for the hint.
+        planned: PEP 503 name -> version planned earlier in this run (a dry run, where
+            nothing was uploaded); counts as on the index.
+        failed: PEP 503 name -> why its release failed earlier in this run.
+
+    Raises:
+        ReleaseError: a sibling has no satisfying version there; the message names it
+            and the hint says to release it first.
+    """
+    planned = planned or {}
+    failed = failed or {}
+    for requirement in requirements:
+        key = canonicalize_name(requirement.name)
+        versions = list(versions_on_index(requirement.name))
+        if key in planned:
+            versions.append(planned[key])
+        if satisfying(requirement, versions):
+            continue
+        has = ", ".join(str(v) for v in sorted(set(versions))) or "none"
+        why = f"; its release failed earlier in this run: {failed[key]}" if key in failed else ""
+        raise ReleaseError(
+            f"{dist_name} needs its sibling {requirement} and the index {where} has no "
+            f"{requirement.name} version that satisfies it (it has: {has}){why}",
+            hint=f"release {requirement.name} to {repository!r} first: invoke release "
+            f"{requirement.name} --repository {repository} (or both in one run, which "
+            f'releases siblings first: invoke release "{requirement.name} '
+            f'{dist_name}" --repository {repository})',
+        )
