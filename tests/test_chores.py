@@ -404,7 +404,7 @@ def test_remove_keeps_release_history_unless_purged(
             "packages/alpha.py": ALPHA,
             "packages/test_alpha.py": TEST_ALPHA,
             "packages/solo/__init__.py": '"""Solo."""\n',
-            "packages/solo/tests/test_solo.py": "def test_nothing():\n    assert True\n",
+            "packages/solo/tests/test_solo.py": "import solo\n\ndef test_doc():\n    assert solo.__doc__\n",
             "packages/solo/docs/index.md": "# Solo\n",
             "README.md": README,
         }

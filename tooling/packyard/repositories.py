@@ -42,6 +42,7 @@ from typing import Any
 
 from packyard.config import RepoConfig
 from packyard.errors import ConfigError, ReleaseError
+from packyard.tomlcompat import check_keys
 from packyard.venvs import hide_variables
 
 LOCAL = "local"
@@ -228,14 +229,7 @@ def _from_table(
                 line=line,
                 hint='remove it, and name the environment variable instead: password-env = "VAR"',
             )
-        if key not in _KEYS:
-            close = difflib.get_close_matches(key, _KEYS, n=1)
-            raise ConfigError(
-                f"unknown key {key!r} in {header}",
-                path=path,
-                line=line,
-                hint=f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(_KEYS)}",
-            )
+        check_keys({key: value}, _KEYS, path, header, line=line)
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{header} {key} must be a non-empty string", path=path, line=line)
     if name == LOCAL and "url" in table:
