@@ -75,6 +75,53 @@ def local_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex
 RepoFactory = Callable[..., Path]
 
 
+def git(root: Path, *args: str) -> str:
+    """Run ``git ARGS`` in ``root`` and return its standard output (raises on failure)."""
+    return subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def set_identity(root: Path) -> None:
+    """Give the repository at ``root`` a test identity, with commit and tag signing off."""
+    for key, value in (
+        ("user.name", "packyard tests"),
+        ("user.email", "tests@example.invalid"),
+        ("commit.gpgsign", "false"),
+        ("tag.gpgsign", "false"),
+    ):
+        git(root, "config", key, value)
+
+
+def init_with_remote(
+    seed: Path, remote: Path, message: str = "initial", *, origin: bool = False
+) -> None:
+    """:func:`init_repo` in ``seed``, then push its main branch to a new bare repository
+    at ``remote`` (added as ``origin`` when ``origin``)."""
+    init_repo(seed, message)
+    git(remote.parent, "init", "-q", "--bare", "-b", "main", str(remote))
+    if origin:
+        git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin" if origin else str(remote), "main")
+
+
+def clone_repo(remote: Path, path: Path) -> Path:
+    """Clone ``remote`` to ``path`` and give the clone :func:`set_identity`."""
+    git(path.parent, "clone", "-q", str(remote), str(path))
+    set_identity(path)
+    return path
+
+
+def init_repo(root: Path, message: str = "initial") -> str:
+    """``git init`` on branch main with :func:`set_identity`, then commit every file;
+    returns the commit's SHA."""
+    git(root, "init", "-q", "-b", "main")
+    set_identity(root)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
 def write_files(root: Path, files: dict[str, str]) -> None:
     """Write ``{relative path: text}`` under ``root`` (text is dedented)."""
     for relative, text in files.items():

@@ -26,7 +26,7 @@ from packyard.errors import CommandFailed, ConfigError, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
 from packyard.tracking import record_release
-from tests.conftest import ROOT, RepoFactory, write_files
+from tests.conftest import ROOT, RepoFactory, init_repo, write_files
 
 # a <- b <- c (b imports a, c imports b), d alone, h imports d, e a folder with tests.
 PACKAGES = {
@@ -54,12 +54,8 @@ def commit(root: Path, message: str, files: dict[str, str] | None = None) -> str
 
 
 def init(root: Path) -> str:
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Test")
-    git(root, "config", "user.email", "test@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
     (root / ".gitignore").write_text(".packyard/cache/\n")
-    return commit(root, "initial")
+    return init_repo(root)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -31,27 +30,12 @@ from packyard.repo import Repository
 from packyard.scaffold import new_package
 from packyard.testinstall import build_and_check, test_install
 from packyard.tracking import read_tracking, record_release, tracking_file
-from tests.conftest import ROOT, RepoFactory
+from tests.conftest import ROOT, RepoFactory, git, init_repo
 
 ALPHA = '"""Alpha: says hello.\n\n>>> alpha.hello()\n\'hi\'\n"""\n\nimport alpha\n\n\ndef hello():\n    return "hi"\n'
 TEST_ALPHA = "import alpha\nfrom alpha import hello\n\n\ndef test_hello():\n    assert alpha.hello() == hello() == 'hi'\n"
 BETA_INIT = '"""Beta: uses alpha."""\n\nfrom alpha import hello\n\n__all__ = ["hello"]\n'
 README = f"# demo\n\n{START}\n{END}\n"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def git_init(root: Path) -> None:
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Chores Test")
-    git(root, "config", "user.email", "chores@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "initial")
 
 
 def staged(root: Path) -> list[str]:
@@ -249,7 +233,7 @@ def test_rename_in_git_moves_every_file_and_rewrites_references(
     released(root, "alpha")
     (root / "build" / "alpha").mkdir(parents=True)
     (root / "build" / "alpha" / "stale.txt").write_text("old build")
-    git_init(root)
+    init_repo(root)
 
     assert run_cli(root, monkeypatch, "rename", "alpha", "gamma") == 0
     out = capsys.readouterr().out
@@ -306,7 +290,7 @@ def test_renamed_example_unitconv_passes_its_test_install_and_lists_what_is_left
     examples_repo: Path,
 ) -> None:
     root = examples_repo
-    git_init(root)
+    init_repo(root)
     notebook = root / "packages" / "unitconv" / "docs" / "examples.ipynb"
     cells_before = json.loads(notebook.read_text())["cells"]
 
@@ -411,7 +395,7 @@ def test_remove_keeps_release_history_unless_purged(
     )
     released(root, "alpha", "0.3.0")
     released(root, "solo", "1.0.0")
-    git_init(root)
+    init_repo(root)
     git(root, "tag", "-a", "alpha-v0.3.0", "-m", "alpha 0.3.0")
 
     assert run_cli(root, monkeypatch, "remove", "alpha") == 0
@@ -440,7 +424,7 @@ def test_remove_leaves_a_readme_with_changes_of_its_own_unstaged(make_repo: Repo
     root = make_repo({"packages/alpha.py": ALPHA, "packages/omega.py": '"""Omega."""\n'})
     (root / "README.md").write_text(README)
     update_readme(Repository.open(root))
-    git_init(root)
+    init_repo(root)
     with (root / "README.md").open("a") as stream:
         stream.write("\nA paragraph being written.\n")
     report = remove_package(Repository.open(root), "alpha", progress=lambda _: None)
@@ -456,7 +440,7 @@ def test_remove_refuses_a_package_others_import_or_with_uncommitted_changes(
     make_repo: RepoFactory,
 ) -> None:
     root = make_repo({"packages/alpha.py": ALPHA, "packages/beta/__init__.py": BETA_INIT})
-    git_init(root)
+    init_repo(root)
     repo = Repository.open(root)
     with pytest.raises(PackageError, match="'beta' imports 'alpha'"):
         remove_package(repo, "alpha")

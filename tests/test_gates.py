@@ -31,7 +31,7 @@ from packyard.readme_table import END, START
 from packyard.release import ReleaseOptions, release
 from packyard.repo import Repository
 from packyard.venvs import clean_env
-from tests.conftest import ROOT, RepoFactory, ensure_wheelhouse
+from tests.conftest import ROOT, RepoFactory, ensure_wheelhouse, init_repo
 
 pytestmark = pytest.mark.slow
 
@@ -217,15 +217,7 @@ def test_a_release_stops_at_a_failed_gate_and_records_nothing(
         },
         packyard=f'index-url = "{index.simple_url}"\nallowed-licenses = ["MIT"]\n',
     )
-    for args in (
-        ("init", "-q", "-b", "main"),
-        ("config", "user.name", "Gate Test"),
-        ("config", "user.email", "gates@example.invalid"),
-        ("config", "commit.gpgsign", "false"),
-        ("add", "-A"),
-        ("commit", "-q", "-m", "feat(uses_gpl): first"),
-    ):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+    init_repo(root, "feat(uses_gpl): first")
     lines: list[str] = []
     [planned] = release(
         Repository.open(root), ["uses_gpl"], ReleaseOptions(dry_run=True), progress=lines.append

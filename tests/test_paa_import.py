@@ -5,7 +5,6 @@ git) continues the paa version line."""
 from __future__ import annotations
 
 import json
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from packyard.release import plan_release
 from packyard.repo import Repository
 from packyard.testinstall import test_install
 from packyard.tracking import read_tracking, tracking_file
-from tests.conftest import RepoFactory, write_files
+from tests.conftest import RepoFactory, git, init_repo, write_files
 
 SHOUTBOX = '''\
 """Shoutbox: frame messages in a box of stars.
@@ -233,23 +232,12 @@ def write_paa_repo(root: Path) -> Path:
     return root
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-
-
 def destination(make_repo: RepoFactory, index_url: str = "https://pypi.org/simple") -> Path:
     root = make_repo({"packages/existing.py": '"""Already here."""\n'})
     (root / "pyproject.toml").write_text(
         f'[project]\nname = "dest"\nversion = "0"\n\n[tool.packyard]\nindex-url = "{index_url}"\n'
     )
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Import Test")
-    git(root, "config", "user.email", "import@example.invalid")
-    git(root, "config", "commit.gpgsign", "false")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "initial")
+    init_repo(root)
     return root
 
 

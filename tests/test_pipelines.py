@@ -37,7 +37,15 @@ from packyard.readme_table import END, START
 from packyard.repo import Repository
 from packyard.repositories import get_repository
 from packyard.venvs import clean_env
-from tests.conftest import ROOT, RepoFactory, ensure_wheelhouse, write_files
+from tests.conftest import (
+    ROOT,
+    RepoFactory,
+    clone_repo,
+    ensure_wheelhouse,
+    init_repo,
+    init_with_remote,
+    write_files,
+)
 
 GITHUB = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 GITLAB = ROOT / ".gitlab-ci.yml"
@@ -55,16 +63,6 @@ def load(path: Path) -> Any:
 
 def git(root: Path, *args: str) -> str:
     return run(["git", *args], step="test-git", cwd=root)
-
-
-def identity(root: Path) -> None:
-    for key, value in (
-        ("user.name", "Pipeline Test"),
-        ("user.email", "ci@example.invalid"),
-        ("commit.gpgsign", "false"),
-        ("tag.gpgsign", "false"),
-    ):
-        git(root, "config", key, value)
 
 
 def check_jsonschema(schema: str, *files: Path) -> str:
@@ -321,16 +319,10 @@ def clone(make_repo: RepoFactory, tmp_path: Path) -> tuple[Path, str]:
     seed = make_repo(PACKAGES)
     shutil.copy(ROOT / "tasks.py", seed / "tasks.py")
     (seed / ".gitignore").write_text(".packyard/cache/\nchild-pipeline.yml\n")
-    git(seed, "init", "-q", "-b", "main")
-    identity(seed)
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "initial")
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    git(seed, "push", "-q", str(remote), "main")
+    init_with_remote(seed, remote, "initial")
     work = tmp_path / "work"
-    git(tmp_path, "clone", "-q", str(remote), str(work))
-    identity(work)
+    clone_repo(remote, work)
     before = git(work, "rev-parse", "HEAD").strip()
     git(work, "checkout", "-q", "-b", "feature")
     write_files(work, {"packages/a.py": '"""Package a."""\n\nVALUE = 2\n'})
@@ -501,10 +493,7 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
     shutil.copy(ROOT / "tasks.py", root / "tasks.py")
     shutil.copy(ROOT / "noxfile.py", root / "noxfile.py")
     (root / ".gitignore").write_text((ROOT / ".gitignore").read_text())
-    git(root, "init", "-q", "-b", "main")
-    identity(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "initial")
+    init_repo(root)
     write_files(
         root,
         {
@@ -562,18 +551,12 @@ README = f"# demo\n\nFirst screen.\n\n{START}\n{END}\n\nAfterwards.\n"
 def remote_and_clones(make_repo: RepoFactory, tmp_path: Path) -> tuple[Path, Path, Path]:
     seed = make_repo(PACKAGES)
     (seed / "README.md").write_text(README)
-    git(seed, "init", "-q", "-b", "main")
-    identity(seed)
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "initial")
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    git(seed, "push", "-q", str(remote), "main")
+    init_with_remote(seed, remote, "initial")
     clones = []
     for name in ("one", "two"):
         path = tmp_path / name
-        git(tmp_path, "clone", "-q", str(remote), str(path))
-        identity(path)
+        clone_repo(remote, path)
         clones.append(path)
     return remote, clones[0], clones[1]
 
@@ -706,18 +689,12 @@ def test_push_release_processes_racing_all_land(make_repo: RepoFactory, tmp_path
     seed = make_repo(PACKAGES)
     (seed / "README.md").write_text(README)
     (seed / ".gitignore").write_text(".packyard/cache/\n")
-    git(seed, "init", "-q", "-b", "main")
-    identity(seed)
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "initial")
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    git(seed, "push", "-q", str(remote), "main")
+    init_with_remote(seed, remote, "initial")
     jobs = []
     for name in ("a", "b", "c"):
         clone = tmp_path / f"job-{name}"
-        git(tmp_path, "clone", "-q", str(remote), str(clone))
-        identity(clone)
+        clone_repo(remote, clone)
         fake_release(clone, name, "1.0.0", README.replace(END, f"| {name} | 1.0.0 |\n" + END))
         jobs.append(clone)
     running = [
@@ -786,14 +763,8 @@ def test_gitlab_pages_job_builds_every_site_into_public(
         "theme:\n  name: material\nnav:\n  - Home: index.md\n"
     )
     write_files(seed, {"docs/index.md": "# Demo\n\nThe packages.\n"})
-    git(seed, "init", "-q", "-b", "main")
-    identity(seed)
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "initial")
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    git(seed, "remote", "add", "origin", str(remote))
-    git(seed, "push", "-q", "origin", "main")
+    init_with_remote(seed, remote, "initial", origin=True)
     work = tmp_path / "pages-job"
     git(tmp_path, "clone", "-q", str(remote), str(work))
     # The release jobs pushed after this pipeline's commit: the site shows their work.
@@ -856,16 +827,10 @@ def test_a_failed_release_still_pushes_what_the_job_released(
     )
     shutil.copy(ROOT / "tasks.py", seed / "tasks.py")
     (seed / ".gitignore").write_text(".packyard/cache/\n")
-    git(seed, "init", "-q", "-b", "main")
-    identity(seed)
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "initial")
     remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-    git(seed, "push", "-q", str(remote), "main")
+    init_with_remote(seed, remote, "initial")
     work = tmp_path / "job"
-    git(tmp_path, "clone", "-q", str(remote), str(work))
-    identity(work)
+    clone_repo(remote, work)
     fake_release(work, "c", "0.2.0")  # the package of the job that did release
     env = {**os.environ, "PACKAGES": "gone", "GITHUB_REF_NAME": "main", "REPOSITORY": "nowhere",
            "TRUSTED_PUBLISHING": "", "CI_COMMIT_BRANCH": "main",
@@ -928,14 +893,8 @@ def test_two_release_jobs_race_to_push_and_both_land(
         )
         shutil.copy(ROOT / "tasks.py", seed / "tasks.py")
         shutil.copy(ROOT / ".gitignore", seed / ".gitignore")
-        git(seed, "init", "-q", "-b", "main")
-        identity(seed)
-        git(seed, "add", "-A")
-        git(seed, "commit", "-q", "-m", "Add alpha and beta")
         remote = tmp_path / "remote.git"
-        git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
-        git(seed, "remote", "add", "origin", str(remote))
-        git(seed, "push", "-q", "origin", "main")
+        init_with_remote(seed, remote, "Add alpha and beta", origin=True)
         # A pull request that changes both packages and adds acorn, merged into main.
         git(seed, "checkout", "-q", "-b", "feature")
         write_files(seed, {"packages/alpha.py": ALPHA + "\n\nWORLD = 1\n"})
@@ -971,8 +930,7 @@ def test_two_release_jobs_race_to_push_and_both_land(
         clones = []
         for group in groups:
             clone = tmp_path / f"job-{group.replace(' ', '-')}"
-            git(tmp_path, "clone", "-q", str(remote), str(clone))
-            identity(clone)
+            clone_repo(remote, clone)
             clones.append(clone)
         with ThreadPoolExecutor(max_workers=len(groups)) as pool:
             jobs = list(
@@ -1003,8 +961,7 @@ def test_two_release_jobs_race_to_push_and_both_land(
         # The final job, in a fresh checkout of the branch: the README table is already
         # right (nothing to commit); the released packages' sites go to gh-pages.
         final = tmp_path / "publish"
-        git(tmp_path, "clone", "-q", str(remote), str(final))
-        identity(final)
+        clone_repo(remote, final)
         head = git(remote, "rev-parse", "main")
         for name in (
             "invoke readme",

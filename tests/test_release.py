@@ -28,7 +28,7 @@ from packyard.release import ReleaseOptions, ReleaseResult, plan_release, releas
 from packyard.repo import Repository
 from packyard.tracking import releases
 from packyard.venvs import clean_env
-from tests.conftest import ROOT, ensure_wheelhouse
+from tests.conftest import ROOT, ensure_wheelhouse, git, init_repo
 
 pytestmark = pytest.mark.slow
 
@@ -61,12 +61,6 @@ The first screen, kept as it is.
 
 Kept as well.
 """
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def commit_change(root: Path, relative: str, text: str, message: str) -> None:
@@ -129,16 +123,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, index: LocalIndex, flaky_p
         (root / relative).write_text(text)
     shutil.copy(ROOT / ".gitignore", root / ".gitignore")
     shutil.copy(ROOT / "tasks.py", root / "tasks.py")
-    git(root, "init", "-q", "-b", "main")
-    for key, value in (
-        ("user.name", "Release Test"),
-        ("user.email", "release@example.invalid"),
-        ("commit.gpgsign", "false"),
-        ("tag.gpgsign", "false"),
-    ):
-        git(root, "config", key, value)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Add confstack, adder and broken")
+    init_repo(root, "Add confstack, adder and broken")
     return root
 
 

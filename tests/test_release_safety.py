@@ -48,7 +48,7 @@ from packyard.repositories import PRESETS, Credentials, get_repository, load_rep
 from packyard.siblings import check_siblings
 from packyard.tracking import releases
 from packyard.venvs import clean_env, hide_variables, without_secrets
-from tests.conftest import ROOT, ensure_wheelhouse
+from tests.conftest import ROOT, ensure_wheelhouse, git, init_repo, set_identity
 
 pytestmark = pytest.mark.slow
 
@@ -121,12 +121,6 @@ def test_probe():
     assert envprobe.one() == 1
 """
 README = f"# demo\n\nKept.\n\n{START}\n{END}\n\nKept too.\n"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def fake_wheel(folder: Path, name: str, version: str, module: str) -> Path:
@@ -356,16 +350,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, Any]) -
         (root / relative).write_text(text)
     shutil.copy(ROOT / ".gitignore", root / ".gitignore")
     shutil.copy(ROOT / "tasks.py", root / "tasks.py")
-    git(root, "init", "-q", "-b", "main")
-    for key, value in (
-        ("user.name", "Release Test"),
-        ("user.email", "release@example.invalid"),
-        ("commit.gpgsign", "false"),
-        ("tag.gpgsign", "false"),
-    ):
-        git(root, "config", key, value)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Add the packages")
+    init_repo(root, "Add the packages")
     return root
 
 
@@ -710,12 +695,8 @@ def test_git_hooks_never_see_credentials(tmp_path, monkeypatch) -> None:
 
     repo = tmp_path / "hooked"
     repo.mkdir()
-    for args in (
-        ["init", "-q"],
-        ["config", "user.name", "T"],
-        ["config", "user.email", "t@example.invalid"],
-    ):
-        gitutil.git(repo, *args)
+    gitutil.git(repo, "init", "-q")
+    set_identity(repo)
     seen = tmp_path / "hook-env.txt"
     hook = repo / ".git" / "hooks" / "pre-commit"
     hook.write_text(f"#!/bin/sh\nenv > {seen}\n")
@@ -730,19 +711,11 @@ def test_git_hooks_never_see_credentials(tmp_path, monkeypatch) -> None:
 
 
 def test_packyards_own_outputs_do_not_make_the_tree_dirty(make_repo) -> None:
-    from packyard import gitutil
     from packyard.errors import ReleaseError
     from packyard.release import check_work_tree
 
     root = make_repo({"packages/solo.py": '"""Solo."""\n'})
-    for args in (
-        ["init", "-q"],
-        ["config", "user.name", "T"],
-        ["config", "user.email", "t@example.invalid"],
-        ["add", "-A"],
-        ["commit", "-qm", "init"],
-    ):
-        gitutil.git(root, *args)
+    init_repo(root)
     for generated in ("build/solo/x.py", "dist/solo/x.whl", ".packyard/cache/imports.marshal"):
         (root / generated).parent.mkdir(parents=True, exist_ok=True)
         (root / generated).write_text("x")

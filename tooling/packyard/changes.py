@@ -417,22 +417,38 @@ def _git(root: Path, *args: str) -> str:
     return run(["git", *args], step="changes", cwd=root, hint=_FETCH_HINT)
 
 
-def _resolve(root: Path, base: str, head: str) -> tuple[str, str, str]:
-    """Resolve base, head and HEAD to full SHAs with one ``git rev-parse``."""
-    refs = [head, "HEAD"] if base in _ZERO_SHA else [base, head, "HEAD"]
+def _rev_parse(root: Path, refs: list[str], what: str) -> list[str]:
+    """Resolve git refs to full commit SHAs with one ``git rev-parse``.
+
+    Args:
+        root: a folder in the work tree.
+        refs: the refs, in order.
+        what: how the error names them (e.g. ``"'main' and 'HEAD~2' to commits"``).
+
+    Raises:
+        PackageError: a ref is empty or starts with ``-`` (it would be read as an option).
+        CommandFailed: git cannot resolve one; the hint says to fetch.
+    """
     for ref in refs:
         if not ref or ref.startswith("-"):
             raise PackageError(f"not a git ref: {ref!r}", hint="give a branch, tag or commit")
     try:
-        lines = _git(root, "rev-parse", *[f"{ref}^{{commit}}" for ref in refs]).split()
+        return _git(root, "rev-parse", *[f"{ref}^{{commit}}" for ref in refs]).split()
     except CommandFailed as exc:
         raise CommandFailed(
-            f"cannot resolve {' and '.join(repr(r) for r in refs[:-1])} to commits in {root}",
+            f"cannot resolve {what} in {root}",
             step="changes",
             returncode=exc.returncode,
             output=exc.output,
             hint=_FETCH_HINT,
         ) from None
+
+
+def _resolve(root: Path, base: str, head: str) -> tuple[str, str, str]:
+    """Resolve base, head and HEAD to full SHAs with one ``git rev-parse``."""
+    refs = [head, "HEAD"] if base in _ZERO_SHA else [base, head, "HEAD"]
+    named = " and ".join(repr(r) for r in refs[:-1])
+    lines = _rev_parse(root, refs, f"{named} to commits")
     if base in _ZERO_SHA:
         empty = _git(root, "hash-object", "-t", "tree", os.devnull).strip()
         return empty, lines[0], lines[1]
@@ -809,20 +825,7 @@ def detect_since_last_release(repo: Repository, head: str = "HEAD") -> ReleaseCa
     """
     root = repo.config.root
     packages_dir = _packages_dir(repo)
-    if not head or head.startswith("-"):
-        raise PackageError(f"not a git ref: {head!r}", hint="give a branch, tag or commit")
-    try:
-        head_sha, checked_out = _git(
-            root, "rev-parse", f"{head}^{{commit}}", "HEAD^{commit}"
-        ).split()
-    except CommandFailed as exc:
-        raise CommandFailed(
-            f"cannot resolve {head!r} to a commit in {root}",
-            step="changes",
-            returncode=exc.returncode,
-            output=exc.output,
-            hint=_FETCH_HINT,
-        ) from None
+    head_sha, checked_out = _rev_parse(root, [head, "HEAD"], f"{head!r} to a commit")
     if checked_out != head_sha:
         log.warning(
             "head %s is not checked out (HEAD is %s): tracking files are read from the "
