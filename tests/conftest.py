@@ -75,6 +75,19 @@ def local_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex
 RepoFactory = Callable[..., Path]
 
 
+#: The running interpreter's scripts folder (``invoke``, ``nox``, ``twine``...): tests find
+#: the project's tools there, never on whatever ``PATH`` this machine has.
+TOOLS_BIN = str(Path(sys.executable).parent)
+
+
+def with_tools(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (``os.environ`` when None) with :data:`TOOLS_BIN` first on ``PATH``: for
+    shell snippets (the CI pipelines' steps) that call ``invoke`` or ``nox`` by name."""
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = os.pathsep.join([TOOLS_BIN, env.get("PATH", os.defpath)])
+    return env
+
+
 def git(root: Path, *args: str) -> str:
     """Run ``git ARGS`` in ``root`` and return its standard output (raises on failure)."""
     return subprocess.run(

@@ -44,6 +44,7 @@ from tests.conftest import (
     ensure_wheelhouse,
     init_repo,
     init_with_remote,
+    with_tools,
     write_files,
 )
 
@@ -339,7 +340,7 @@ def bash(script: str, cwd: Path, env: dict[str, str]) -> str:
     done = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
         cwd=cwd,
-        env={**os.environ, **env},
+        env=with_tools({**os.environ, **env}),
         capture_output=True,
         text=True,
     )
@@ -368,7 +369,7 @@ def bash_fails(script: str, cwd: Path, env: dict[str, str]) -> subprocess.Comple
     done = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
         cwd=cwd,
-        env={**os.environ, **env},
+        env=with_tools({**os.environ, **env}),
         capture_output=True,
         text=True,
     )
@@ -510,7 +511,7 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
         cwd=root,
         capture_output=True,
         text=True,
-        env=clean_env(),
+        env=with_tools(clean_env()),
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "[1/2] test_install-broken" in done.stdout
@@ -526,7 +527,7 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
         cwd=root,
         capture_output=True,
         text=True,
-        env=clean_env(PACKAGES="broken"),
+        env=with_tools(clean_env(PACKAGES="broken")),
     )
     assert done.returncode != 0
     assert "Running session test_install-broken" in done.stderr
@@ -795,7 +796,7 @@ def run_github_job(steps: list[dict[str, Any]], cwd: Path, env: dict[str, str]) 
             continue
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", item["run"]],
-            cwd=cwd, env=env, capture_output=True, text=True,
+            cwd=cwd, env=with_tools(env), capture_output=True, text=True,
         )  # fmt: skip
         log.append(f"ran: {item.get('name')} ({done.returncode})\n{done.stdout}{done.stderr}")
         passed = passed and done.returncode == 0
@@ -842,7 +843,7 @@ def test_a_failed_release_still_pushes_what_the_job_released(
     else:
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", release_job_script(system)],
-            cwd=work, env=env, capture_output=True, text=True,
+            cwd=work, env=with_tools(env), capture_output=True, text=True,
         )  # fmt: skip
         passed, log = done.returncode == 0, done.stdout + done.stderr
     assert not passed, log

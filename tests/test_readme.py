@@ -24,6 +24,10 @@ def test_readme_gives_two_commands_and_ci_runs_the_test_one() -> None:
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert tests in ci, ".ci/run must run exactly the README's test command"
+    # ... with PATH reduced to the system folders, after checking no global tool is there.
+    reduce = ci.index("export PATH=/usr/local/bin:/usr/bin:/bin")
+    check = next(i for i, line in enumerate(ci) if "invoke nox twine pypi-server" in line)
+    assert reduce < check < ci.index(tests)
 
 
 def test_readme_main_command_names_a_real_package() -> None:

@@ -36,6 +36,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from packyard.childenv import child_env, hide_variables
 from packyard.config import load_config
 from packyard.errors import CommandFailed, ReleaseError
 from packyard.index_query import project_files, sends_auth_to
@@ -47,7 +48,7 @@ from packyard.repo import Repository
 from packyard.repositories import PRESETS, Credentials, get_repository, load_repositories
 from packyard.siblings import check_siblings
 from packyard.tracking import releases
-from packyard.venvs import clean_env, hide_variables, without_secrets
+from packyard.venvs import clean_env
 from tests.conftest import ROOT, ensure_wheelhouse, git, init_repo, set_identity
 
 pytestmark = pytest.mark.slow
@@ -524,18 +525,21 @@ def test_siblings_come_first_and_only_from_the_release_index(
 
 
 def test_clean_env_drops_credentials(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {**SECRETS, "PROBE_MARKER": "visible", "OTHER_USER": "x"}.items():
+    extra = {"PACKYARD_PROBE_MARKER": "visible", "OTHER_USER": "x", "UNLISTED_VARIABLE": "x"}
+    for key, value in {**SECRETS, **extra}.items():
         monkeypatch.setenv(key, value)
     load_repositories(load_config(project))  # registers GUARD_USER, a username-env
     hide_variables(["other_user"])
     code = "import json, os; print(json.dumps(sorted(os.environ)))"
-    for env in (clean_env(), without_secrets()):
+    for env in (clean_env(), child_env()):
         done = subprocess.run(
             [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
         )
         keys = set(json.loads(done.stdout))
-        assert "PROBE_MARKER" in keys
-        assert not keys & {*SECRETS, "OTHER_USER"}, keys & {*SECRETS, "OTHER_USER"}
+        assert "PACKYARD_PROBE_MARKER" in keys
+        # An allow-list: a variable nobody named does not pass either.
+        absent = {*SECRETS, "OTHER_USER", "UNLISTED_VARIABLE"}
+        assert not keys & absent, keys & absent
 
 
 def test_trusted_publishing_mints_at_the_upload_and_no_child_sees_a_secret(
@@ -546,7 +550,7 @@ def test_trusted_publishing_mints_at_the_upload_and_no_child_sees_a_secret(
     _Exchange.mints.clear()
     env = cli_env(
         **SECRETS,
-        PROBE_MARKER="visible",
+        PACKYARD_PROBE_MARKER="visible",
         GITHUB_ACTIONS="true",
         ACTIONS_ID_TOKEN_REQUEST_URL=f"{servers['exchange']}/ci-token?x=1",
     )
@@ -561,7 +565,7 @@ def test_trusted_publishing_mints_at_the_upload_and_no_child_sees_a_secret(
     # The upload went through with the minted token: the index accepts only that one.
     assert (servers["guarded"].directory / "envprobe-0.1.0.tar.gz").is_file()
     seen = json.loads(probe.read_text())
-    assert "PROBE_MARKER" in seen["keys"]
+    assert "PACKYARD_PROBE_MARKER" in seen["keys"]
     assert not set(seen["keys"]) & set(SECRETS), set(seen["keys"]) & set(SECRETS)
     assert "ACTIONS_ID_TOKEN_REQUEST_URL" not in seen["keys"]
     # Minted once, after the tests ran (right before the upload), and never printed.

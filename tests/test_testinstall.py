@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -208,7 +209,8 @@ def test_lock_pins_and_uses_the_local_sibling_wheel(examples_repo: Path) -> None
 
     repo = Repository.open(examples_repo)
     pinned = compile_requirements(repo.inference("confstack"), index_url=repo.config.index_url)
-    assert "pyyaml==6.0.3" in pinned.lower()
+    # A pin of whatever version the index has today: never a version number in a test.
+    assert re.search(r"^pyyaml==\d+(\.\d+)*\b", pinned.lower(), re.M), pinned
     wheels = sibling_wheels(repo, "tripcost", progress=_quiet)
     pinned = compile_requirements(
         repo.inference("tripcost"), index_url=repo.config.index_url, local_wheels=wheels

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packyard.assemble import BuildTree
+from packyard.childenv import child_env
 from packyard.discovery import NOT_SHIPPED, is_ignored
 from packyard.errors import CommandFailed, PackageError
 from packyard.fsutil import replace_dir
-from packyard.proc import run
-from packyard.venvs import without_secrets
+from packyard.proc import run, strip_ansi
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def build(tree: BuildTree, dist_root: Path) -> Artifacts:
         run(
             [sys.executable, "-m", "build", "--no-isolation", "--outdir", staging, tree.path],
             step="build",
-            env=without_secrets(),
+            env=child_env(),
             hint="the build backend rejected the generated project; see the output above",
         )
         sdists = sorted(staging.glob("*.tar.gz"))
@@ -94,7 +94,7 @@ def twine_check(artifacts: Artifacts) -> None:
     run(
         twine_check_command(artifacts),
         step="check",
-        env=without_secrets(),
+        env=child_env(),
         hint="fix the package's docstring or README.md so that it renders as Markdown",
     )
 
@@ -107,7 +107,7 @@ def start_twine_check(artifacts: Artifacts) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
-        env=without_secrets(),
+        env=child_env(extra={"NO_COLOR": "1"}),
     )
 
 
@@ -123,7 +123,7 @@ def finish_twine_check(process: subprocess.Popen[bytes]) -> None:
             f"check failed: twine check --strict exited with status {process.returncode}",
             step="check",
             returncode=process.returncode,
-            output=output.decode("utf-8", "replace"),
+            output=strip_ansi(output.decode("utf-8", "replace")),
             hint="fix the package's docstring or README.md so that it renders as Markdown",
         )
 

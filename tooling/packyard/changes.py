@@ -50,6 +50,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.version import InvalidVersion, Version
 
+from packyard.childenv import git_env
 from packyard.discovery import Package
 from packyard.errors import CommandFailed, ConfigError, PackageError, PackyardError
 from packyard.imports import scan_files
@@ -414,7 +415,7 @@ def dependents_of(repo: Repository, forms: Mapping[str, str], targets: Iterable[
 
 
 def _git(root: Path, *args: str) -> str:
-    return run(["git", *args], step="changes", cwd=root, hint=_FETCH_HINT)
+    return run(["git", *args], step="changes", cwd=root, env=git_env(args), hint=_FETCH_HINT)
 
 
 def _rev_parse(root: Path, refs: list[str], what: str) -> list[str]:
@@ -780,7 +781,9 @@ def _snapshots(
 
 
 def _git_input(root: Path, text: str, *args: str) -> str:
-    return run(["git", *args], step="changes", cwd=root, hint=_FETCH_HINT, input=text)
+    return run(
+        ["git", *args], step="changes", cwd=root, env=git_env(args), hint=_FETCH_HINT, input=text
+    )
 
 
 def _own_paths(name: str, packages_dir: str) -> tuple[str, str, str]:

@@ -20,13 +20,13 @@ no ref, index or remote changes.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packyard.childenv import git_env
 from packyard.errors import CommandFailed, DocsError
 from packyard.proc import run
 from packyard.repo import Repository
@@ -93,17 +93,11 @@ class PublishReport:
         return lines
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
-    env.update(extra)
-    return env
-
-
 def _git(cwd: Path, *args: str, env: dict[str, str] | None = None, hint: str | None = None) -> str:
     return run(
-        ["git", *args], step="docs-publish", cwd=cwd, env=env or _env(), timeout=600, hint=hint
-    )
+        ["git", *args], step="docs-publish", cwd=cwd, env=env or git_env(args), timeout=600,
+        hint=hint,
+    )  # fmt: skip
 
 
 def publish(
@@ -154,7 +148,7 @@ def publish(
 
     parent = _remote_head(root, remote, branch)
     with tempfile.TemporaryDirectory(prefix="packyard-ghpages-") as scratch:
-        index_env = _env(GIT_INDEX_FILE=str(Path(scratch) / "index"))
+        index_env = git_env(GIT_INDEX_FILE=str(Path(scratch) / "index"))
         tree_git = ("--git-dir", str(git_dir), "--work-tree", str(site))
         if parent:
             _git(site, *tree_git, "read-tree", parent, env=index_env)
@@ -279,7 +273,7 @@ def _changes(root: Path, parent: str | None, tree: str) -> list[tuple[str, str]]
 
 
 def _commit(root: Path, tree: str, parent: str | None, message: str) -> str:
-    env = _env()
+    env = git_env()
     for key, fallback in zip(("user.name", "user.email"), FALLBACK_IDENTITY, strict=True):
         try:
             _git(root, "config", "--get", key)

@@ -11,39 +11,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from packyard.childenv import git_env
 from packyard.errors import CommandFailed, ReleaseError
 from packyard.proc import run
-from packyard.venvs import without_secrets
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
 
 
-def _env(*, network: bool = False) -> dict[str, str]:
-    # Never prompt (a push asking for a password would hang), and keep messages stable.
-    # Only commands that talk to a remote keep credential variables (a credential helper
-    # may read them); the others, whose hooks run the repository's code, do not.
-    env = dict(os.environ) if network else without_secrets()
-    env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
-    return env
-
-
-#: git commands that talk to a remote.
-_NETWORK_COMMANDS = frozenset({"push", "fetch", "pull", "ls-remote", "clone"})
-
-
 def git(cwd: Path, *args: str, step: str = "git", hint: str | None = None) -> str:
     """Run ``git ARGS`` in ``cwd`` and return its output.
 
-    Credential variables (see :func:`packyard.venvs.is_secret_variable`) reach only the
-    commands that talk to a remote (push, fetch...), not commit or tag, whose hooks run
-    the repository's own code.
+    git and its hooks get :func:`packyard.childenv.git_env`: no upload credential.
 
     Raises:
         CommandFailed: git exited non-zero (step ``step``).
     """
-    network = bool(args) and args[0] in _NETWORK_COMMANDS
-    env = _env(network=network)
+    env = git_env(args, GIT_OPTIONAL_LOCKS="0")
     return run(["git", *args], step=step, cwd=cwd, env=env, timeout=300, hint=hint)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from packyard.changes import ChangeSet
+from packyard.childenv import child_env, release_env
 from packyard.errors import CommandFailed, PackyardError
 from packyard.fsutil import write_text_atomic
 from packyard.proc import run
@@ -282,10 +283,13 @@ class CiStep:
     Attributes:
         name: what it is, e.g. ``test_install-unitconv``.
         argv: the command (run in the repository root).
+        releases: whether it is a release (``invoke release``): the only steps that
+            get the credential variables, which the release hands to twine alone.
     """
 
     name: str
     argv: tuple[str, ...]
+    releases: bool = False
 
 
 @dataclass
@@ -335,6 +339,7 @@ def ci_steps(
             CiStep(
                 f"release {name}",
                 (python, "-m", "invoke", "release", name, "--repository", repository),
+                releases=True,
             )
             for name in changes.to_release
         )
@@ -356,7 +361,10 @@ def run_ci(
         root: the repository root (where each command runs).
         steps: as :func:`ci_steps` returns.
         progress: called with a line before and after each step.
-        env: the environment of the commands; the current one when None.
+        env: the environment of the commands; when None,
+            :func:`packyard.childenv.child_env` for the test steps (no credential) and
+            :func:`packyard.childenv.release_env` for the release steps (which hand
+            the credentials to twine alone).
 
     Returns:
         One outcome per step, in order.
@@ -367,7 +375,8 @@ def run_ci(
         start = time.perf_counter()
         error: PackyardError | None = None
         try:
-            run(step.argv, step=step.name, cwd=root, env=env)
+            default = release_env() if step.releases else child_env()
+            run(step.argv, step=step.name, cwd=root, env=default if env is None else env)
         except CommandFailed as exc:
             error = exc
         outcome = CiOutcome(step, time.perf_counter() - start, error)

@@ -2,19 +2,23 @@
 
 Every command is an argument list (never a shell string), is logged quoted before it
 runs, and on a non-zero exit raises :class:`~packyard.errors.CommandFailed` naming the
-pipeline step and carrying the output, so the caller can show its tail.
+pipeline step and carrying the output, so the caller can show its tail. The output is
+plain text: terminal escape sequences (ANSI colours, cursor moves) are removed, whatever
+the program thought of ``NO_COLOR``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from packyard.childenv import child_env
 from packyard.errors import CommandFailed
 
 log = logging.getLogger("packyard")
@@ -33,17 +37,20 @@ def run(
     """Run a command and return its combined stdout and stderr as text.
 
     Args:
-        args: the program and its arguments; the first item is looked up on ``PATH``.
+        args: the program and its arguments; the first item is looked up on ``PATH``
+            when it is a bare name (packyard passes full paths or ``sys.executable``).
         step: the pipeline step this command belongs to (used in the error message).
         cwd: working directory; the current one when None.
-        env: the complete environment for the child; the current one when None.
+        env: the complete environment for the child; when None,
+            :func:`packyard.childenv.child_env` (an allow-list, never a credential).
         timeout: seconds before the command is killed; no limit when None.
         hint: what to tell the user if the command fails.
         input: text (UTF-8) written to the command's standard input; when None, the
             command reads an empty one (``/dev/null``), never the caller's.
 
     Returns:
-        The command's output (stdout and stderr interleaved), decoded as UTF-8.
+        The command's output (stdout and stderr interleaved), decoded as UTF-8, without
+        terminal escape sequences (:func:`strip_ansi`).
 
     Raises:
         CommandFailed: the command exited non-zero, timed out, or could not be started.
@@ -57,7 +64,7 @@ def run(
         completed = subprocess.run(
             argv,
             cwd=cwd,
-            env=dict(env) if env is not None else None,
+            env=dict(env) if env is not None else child_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             **stdin,
@@ -92,9 +99,22 @@ def run(
     return output
 
 
+#: ECMA-48 escape sequences: CSI (``ESC [ ... final``, colours and cursor moves), OSC
+#: (``ESC ] ... BEL`` or ``ESC \\``, hyperlinks and titles) and two-byte ``ESC X``.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def strip_ansi(text: str) -> str:
+    r"""``text`` without terminal escape sequences (ECMA-48 CSI, OSC and two-byte ones).
+
+    >>> strip_ansi("\x1b[31mERROR\x1b[0m HTTPError: 403 \x1b]8;;http://x\x07link\x1b]8;;\x07")
+    'ERROR HTTPError: 403 link'
+    """
+    return _ESCAPES.sub("", text)
+
+
 def _decode(data: bytes | str | None) -> str:
     if data is None:
         return ""
-    if isinstance(data, str):
-        return data
-    return data.decode("utf-8", errors="replace")
+    text = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    return strip_ansi(text)

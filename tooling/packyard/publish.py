@@ -132,9 +132,8 @@ def _upload_failure(
         source = credentials.source or "the configured credentials"
         return (
             f"upload: {where} refused the credentials (HTTP {code})",
-            f"check the user name {credentials.username!r} and the password from {source} "
-            "(never printed); a token must be allowed to upload this project; nothing was "
-            "uploaded or recorded",
+            f"check the user name and the password from {source} (neither is printed); a "
+            "token must be allowed to upload this project; nothing was uploaded or recorded",
         )
     if code == "409" or (code == "400" and "exist" in output.lower()):
         return (

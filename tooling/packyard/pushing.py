@@ -15,7 +15,6 @@ jobs that collided once do not collide again in lockstep.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packyard import gitutil
+from packyard.childenv import git_env
 from packyard.errors import CommandFailed, ReleaseError
 from packyard.proc import run
 
@@ -79,7 +79,7 @@ def backoff(attempt: int, delay: float, cap: float, rng: random.Random) -> float
 def _git(root: Path, *args: str, step: str = "git") -> str:
     # English messages (the rejection is recognised by them), never a prompt, never an
     # editor (rebase --continue keeps each commit's message).
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_EDITOR="true")
+    env = git_env(args, GIT_EDITOR="true")
     return run(["git", *args], step=step, cwd=root, env=env, timeout=300)
 
 

@@ -24,7 +24,7 @@ Credentials come only from the environment variables named there, ``.pypirc``, t
 ``TWINE_USERNAME``/``TWINE_PASSWORD`` variables or the keyring, in that order. They
 reach twine only as ``TWINE_USERNAME``/``TWINE_PASSWORD`` in its environment: never on
 its command line (visible in ``ps``), never printed, logged or written to a file. The
-variables a repository names are registered with :func:`packyard.venvs.hide_variables`
+variables a repository names are registered with :func:`packyard.childenv.hide_variables`
 when the repositories are loaded, so no other child process (build, tests, gates) sees
 them. The simple indexes of ``pypi`` and ``testpypi`` are public: no credential is ever
 sent to them (:meth:`RepositoryConfig.index_auth`).
@@ -40,10 +40,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from packyard.childenv import child_env, hide_variables
 from packyard.config import RepoConfig
 from packyard.errors import ConfigError, ReleaseError
 from packyard.tomlcompat import check_keys
-from packyard.venvs import hide_variables
 
 LOCAL = "local"
 DEFAULT_REPOSITORY = LOCAL
@@ -407,16 +407,20 @@ def _keyring_password(url: str, username: str) -> str | None:
 def twine_environment(
     credentials: Credentials, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The environment for a twine child process: ``base`` (``os.environ`` when None)
-    without any ``TWINE_*`` variable, plus ``TWINE_USERNAME`` and ``TWINE_PASSWORD`` (and
-    ``NO_COLOR``). Other child processes get none (:func:`packyard.venvs.clean_env`)."""
-    env = {
-        k: v
-        for k, v in (os.environ if base is None else base).items()
-        if not k.startswith("TWINE_")
-    }
-    env["TWINE_USERNAME"] = credentials.username
-    env["TWINE_PASSWORD"] = credentials.password
-    env["TWINE_NON_INTERACTIVE"] = "1"
-    env["NO_COLOR"] = "1"  # plain text in the error messages that quote twine's output
-    return env
+    """The environment for a twine child process, the only one that gets credentials:
+    :func:`packyard.childenv.child_env` of ``base`` (``os.environ`` when None: the
+    allow-list, no credential), twine's certificate settings (``TWINE_CERT``,
+    ``TWINE_CLIENT_CERT``) when set, plus ``TWINE_USERNAME`` and ``TWINE_PASSWORD`` (and
+    ``NO_COLOR``, for plain text in the messages that quote twine's output)."""
+    source = os.environ if base is None else base
+    certificates = {k: source[k] for k in ("TWINE_CERT", "TWINE_CLIENT_CERT") if k in source}
+    return child_env(
+        environ=source,
+        extra={
+            **certificates,
+            "TWINE_USERNAME": credentials.username,
+            "TWINE_PASSWORD": credentials.password,
+            "TWINE_NON_INTERACTIVE": "1",
+            "NO_COLOR": "1",
+        },
+    )

@@ -4,10 +4,8 @@ uv creates and fills them when it is available (it is a dependency of packyard, 
 normally is); otherwise ``virtualenv`` and pip. Neither reads the user's or the machine's
 configuration files: the index is always the one packyard is told to use.
 
-No child process started through :func:`clean_env` or :func:`without_secrets` sees a
-credential: build, test-install, tests, gates, pip-compile and the verification install
-run without ``TWINE_*``, ``*TOKEN*``, ``*PASSWORD*``, ``*SECRET*`` variables and the
-variables the configured repositories name; only the upload gets them.
+Their programs run with :func:`clean_env` (:func:`packyard.childenv.child_env`, isolated):
+an allow-list of variables, never a credential.
 """
 
 from __future__ import annotations
@@ -15,10 +13,11 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from packyard.childenv import child_env
 from packyard.proc import run
 
 
@@ -29,79 +28,17 @@ def find_uv() -> str | None:
 
         return find_uv_bin()
     except (ImportError, FileNotFoundError):
-        return shutil.which("uv")
-
-
-#: Variables that only say where caches are: kept, as they change no resolution.
-_KEPT = {"UV_CACHE_DIR", "PIP_CACHE_DIR"}
-
-#: A variable whose upper-cased name contains one of these holds a credential
-#: (``PYPI_API_TOKEN``, ``TWINE_PASSWORD``, ``ACTIONS_ID_TOKEN_REQUEST_TOKEN``,
-#: ``MY_SECRET``...).
-SECRET_MARKERS = ("TOKEN", "PASSWORD", "SECRET")
-#: Prefixes of credential variables: twine reads ``TWINE_USERNAME``/``TWINE_PASSWORD``;
-#: ``ACTIONS_ID_TOKEN_REQUEST_URL`` lets any process ask GitHub for an identity token.
-SECRET_PREFIXES = ("TWINE_", "ACTIONS_ID_TOKEN_")
-_hidden: set[str] = set()
-
-
-def hide_variables(names: Iterable[str]) -> None:
-    """Treat these environment variables as credentials from now on, for this process:
-    :func:`clean_env` and :func:`without_secrets` drop them. :mod:`packyard.repositories`
-    registers every ``username-env`` and ``password-env`` of the configured repositories.
-
-    Args:
-        names: environment variable names.
-    """
-    _hidden.update(name.upper() for name in names if name)
-
-
-def is_secret_variable(name: str) -> bool:
-    """Whether the environment variable ``name`` holds (or leads to) a credential: a name
-    containing TOKEN, PASSWORD or SECRET, starting with ``TWINE_`` or
-    ``ACTIONS_ID_TOKEN_``, or registered with :func:`hide_variables`. Case-insensitive.
-
-    >>> [is_secret_variable(n) for n in ("PYPI_API_TOKEN", "twine_username", "PATH")]
-    [True, True, False]
-    """
-    upper = name.upper()
-    return (
-        upper in _hidden
-        or upper.startswith(SECRET_PREFIXES)
-        or any(marker in upper for marker in SECRET_MARKERS)
-    )
-
-
-def without_secrets(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``environ`` (``os.environ`` when None) without credential variables (see
-    :func:`is_secret_variable`): the environment for every child process except the
-    upload (twine gets its credentials explicitly, see
-    :func:`packyard.repositories.twine_environment`)."""
-    source = os.environ if environ is None else environ
-    return {key: value for key, value in source.items() if not is_secret_variable(key)}
+        # Next to the running interpreter (its environment's scripts), never from PATH.
+        beside = Path(sys.executable).parent / ("uv.exe" if os.name == "nt" else "uv")
+        return str(beside) if beside.is_file() else None
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The current environment without variables that would leak configuration into an
-    isolated install (pip and uv config, an active virtualenv, PYTHONPATH) and without
-    credentials (see :func:`is_secret_variable`), plus ``extra`` (kept as given, so a
-    caller can hand one child the credential it needs).
-    """
-    env = {
-        key: value
-        for key, value in without_secrets().items()
-        if key in _KEPT
-        or (
-            not key.startswith(("PIP_", "UV_", "PYTHON"))
-            and key not in {"VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__"}
-        )
-    }
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["UV_NO_CONFIG"] = "1"
-    env.update(extra)
-    return env
+    """The environment for an isolated install or a run inside a fresh venv:
+    :func:`packyard.childenv.child_env` with ``isolated=True`` (the allow-list, no
+    credential, no pip or uv configuration), plus ``extra`` (kept as given, so a caller
+    can hand one child the credential it needs)."""
+    return child_env(isolated=True, extra=extra)
 
 
 @dataclass(frozen=True)

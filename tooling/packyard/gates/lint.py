@@ -11,15 +11,15 @@ nobody asked to hold to them). Nothing is fixed.
 from __future__ import annotations
 
 import os
-import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from packyard.childenv import child_env
 from packyard.errors import CommandFailed, GateError
 from packyard.gates.report import GateReport
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.venvs import without_secrets
 
 #: The rules checked when the repository has no ruff configuration: syntax errors and
 #: pyflakes (ruff's defaults until 0.15).
@@ -38,9 +38,10 @@ def find_ruff() -> str:
 
         return os.fspath(find_ruff_bin())
     except (ImportError, FileNotFoundError):
-        found = shutil.which("ruff")
-        if found:
-            return found
+        # Next to the running interpreter (its environment's scripts), never from PATH.
+        beside = Path(sys.executable).parent / ("ruff.exe" if os.name == "nt" else "ruff")
+        if beside.is_file():
+            return str(beside)
     raise GateError("ruff is not installed", hint="pip install ruff (packyard depends on it)")
 
 
@@ -138,7 +139,7 @@ def _findings(args: list[str], cwd: Path) -> list[str]:
         CommandFailed: ruff exited with a status other than 0 and 1.
     """
     try:
-        run(args, step="lint", cwd=cwd, env=without_secrets(), timeout=300)
+        run(args, step="lint", cwd=cwd, env=child_env(), timeout=300)
     except CommandFailed as failure:
         if failure.returncode != 1:
             raise
