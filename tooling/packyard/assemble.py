@@ -23,6 +23,7 @@ from packyard.extras import check_extra_files
 from packyard.fsutil import replace_dir
 from packyard.links import Link, fetch, link_target, read_link
 from packyard.repo import Repository
+from packyard.symlinks import check_module_file, package_files
 from packyard.tracking import with_changelog
 
 #: The build backend of generated projects (installed with packyard, so builds need no
@@ -59,15 +60,19 @@ def shipped_files(package: Package) -> dict[str, Path]:
     and compiled files, and hidden files. An ``artifacts/NAME.link`` file ships as
     ``artifacts/NAME``, downloaded at build time (see :mod:`packyard.links`).
 
+    A symbolic link inside the package ships as the file (or the files of the folder) it
+    points to; one that points outside the package, anywhere in it (the ``README.md``
+    and ``LICENSE`` files too), is refused (:mod:`packyard.symlinks`).
+
     Raises:
-        PackageError: both ``artifacts/NAME`` and ``artifacts/NAME.link`` exist.
+        PackageError: both ``artifacts/NAME`` and ``artifacts/NAME.link`` exist; a
+            symbolic link points outside the package or to nothing.
     """
     if package.form == "module":
+        check_module_file(package.path)
         return {f"{package.name}.py": package.path}
     files: dict[str, Path] = {}
-    for path in sorted(package.path.rglob("*")):
-        if not path.is_file():
-            continue
+    for path in package_files(package.path):
         relative = path.relative_to(package.path)
         parts = relative.parts
         if len(parts) == 1 and (parts[0] in _PACKAGE_LEVEL_FILES or parts[0].startswith("LICENSE")):

@@ -168,18 +168,22 @@ def extract_artifacts(name: str, dest: Path, selection: Sequence[str] = ()) -> l
             hint="a folder package ships files from its artifacts/ folder",
         )
     chosen = _select(package, files, selection)
-    dest.mkdir(parents=True, exist_ok=True)
+    # Every path is checked before any folder is created: a symlink already in the
+    # destination must not lead a mkdir (or a file) anywhere else.
     base = dest.resolve()
-    written = []
+    targets = []
     for relative, item in chosen:
         target = base.joinpath(*safe_relative(relative.as_posix()).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
         if not target.resolve().is_relative_to(base):
             raise RunError(
                 f"{relative.as_posix()} would be written outside {dest}",
                 path=target,
                 hint="a symlink in the destination points elsewhere; extract to another folder",
             )
+        targets.append((item, target))
+    written = []
+    for item, target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
         _copy(item, target)
         written.append(target)
     return written
