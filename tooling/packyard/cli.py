@@ -241,6 +241,10 @@ def _ci(args: argparse.Namespace) -> int:
     changes = detect_changes(repo, args.base, args.head)
     print(changes.summary())
     steps = ci_steps(changes, release=args.release, repository=args.repository)
+    if args.release:  # registers the credential variables the release steps are given
+        from packyard.repositories import load_repositories
+
+        load_repositories(repo.config)
     outcomes = run_ci(repo.config.root, steps, progress=print)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
