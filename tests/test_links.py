@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import signal
+import subprocess
+import sys
 import tarfile
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +18,7 @@ import pytest
 
 from packyard.assemble import assemble
 from packyard.errors import ConfigError, LinkError, PackageError
-from packyard.links import DEFAULT_MAX_BYTES, read_link
+from packyard.links import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, read_link
 from packyard.localindex import free_port
 from packyard.repo import Repository
 from packyard.testinstall import build_and_check
@@ -174,3 +178,86 @@ def test_link_defaults_and_url_fragment(tmp_path: Path) -> None:
     assert link.sha256 == "a" * 64
     assert link.max_bytes == DEFAULT_MAX_BYTES
     assert link.target_name == "cities.csv"
+
+
+# -- a server that trickles: an overall deadline, and no partial file ------------------
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Announces 1,000 bytes, then sends one byte every 0.2 seconds (each one resets a
+    socket timeout, so only an overall deadline stops the download)."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the client gave up
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def trickle() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/slow.bin"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_trickling_server_meets_the_deadline(make_repo, trickle: str) -> None:
+    root = _repo(make_repo, f"{trickle}\ntimeout = 1.5\n")
+    start = time.monotonic()
+    with pytest.raises(LinkError, match=r"did not finish within 1\.5 seconds") as info:
+        build_and_check(Repository.open(root), "geo", progress=lambda _: None)
+    assert time.monotonic() - start < 10
+    assert info.value.line == 1 and "timeout = SECONDS" in (info.value.hint or "")
+    assert not (root / "build" / "geo").exists()
+    assert not list((root / "build").rglob("*.part"))
+
+
+def test_the_deadline_defaults_and_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin.link"
+    path.write_text("https://example.org/x\n")
+    assert read_link(path).deadline == DEFAULT_DEADLINE == 300
+    path.write_text("https://example.org/x\ntimeout = 12.5\n")
+    assert read_link(path).deadline == 12.5
+    for bad in ("0", "-3", "soon", "1e3"):
+        path.write_text(f"https://example.org/x\ntimeout = {bad}\n")
+        with pytest.raises(ConfigError, match="positive number of seconds") as info:
+            read_link(path)
+        assert info.value.line == 2
+
+
+def test_an_interrupted_download_leaves_no_partial_file(tmp_path: Path, trickle: str) -> None:
+    """SIGINT (Ctrl-C) in the middle of a download: KeyboardInterrupt, no ``.part``."""
+    link = tmp_path / "slow.bin.link"
+    link.write_text(f"{trickle}\n")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    code = (
+        "import sys; from pathlib import Path; from packyard.links import fetch, read_link\n"
+        "fetch(read_link(Path(sys.argv[1])), Path(sys.argv[2]) / 'slow.bin')\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(link), str(dest)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not list(dest.glob("*.part")):  # the download has started
+        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    child.send_signal(signal.SIGINT)
+    output, _ = child.communicate(timeout=30)
+    assert child.returncode != 0 and "KeyboardInterrupt" in output, output
+    assert list(dest.iterdir()) == []

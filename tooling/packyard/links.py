@@ -13,6 +13,11 @@ The format: blank lines and ``#`` comments are ignored; the first other line is 
     https://example.org/data/cities15000.csv
     sha256 = 0b5e5c1f...        # 64 hex digits: the download must match
     max-bytes = 20000000        # refuse larger downloads (default: 100 MiB)
+    timeout = 600               # give up after this many seconds in all (default: 300)
+
+The ``timeout`` is a deadline for the whole download: a server that keeps sending a
+byte now and then cannot hold the build forever. An interrupted or failed download
+leaves no partial file behind.
 
 The ``.link`` file itself is not shipped, and the sdist holds the downloaded file, so
 building the wheel from the sdist needs no network. With a ``sha256``, a download is kept
@@ -30,6 +35,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -50,7 +56,9 @@ ARTIFACTS_DIR = "artifacts"
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 #: Seconds to wait for the server to connect or to send more data.
 TIMEOUT = 30.0
-_KEYS = ("sha256", "max-bytes")
+#: Seconds a whole download may take without a ``timeout`` line (5 minutes).
+DEFAULT_DEADLINE = 300.0
+_KEYS = ("sha256", "max-bytes", "timeout")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 16
 _COMMENT = re.compile(r"\s#")
@@ -67,6 +75,7 @@ class Link:
         sha256: the expected SHA-256 of the download (64 lowercase hex digits), or None.
         sha256_line: the line of ``sha256``, or None.
         max_bytes: the largest download accepted, in bytes.
+        deadline: the longest a whole download may take, in seconds (``timeout``).
     """
 
     path: Path
@@ -75,6 +84,7 @@ class Link:
     sha256: str | None = None
     sha256_line: int | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    deadline: float = DEFAULT_DEADLINE
 
     @property
     def target_name(self) -> str:
@@ -107,7 +117,7 @@ def read_link(path: Path) -> Link:
 
     Raises:
         ConfigError: no URL, a URL that is not http(s), a second URL, an unknown key, a
-            malformed ``sha256`` or ``max-bytes`` (names the file and line).
+            malformed ``sha256``, ``max-bytes`` or ``timeout`` (names the file and line).
         PackageError: the file cannot be read.
     """
     url: str | None = None
@@ -165,7 +175,18 @@ def read_link(path: Path) -> Link:
                 line=number,
             )
         max_bytes = int(text)
-    return Link(path, url, url_line, sha256, sha256_line, max_bytes)
+    deadline = DEFAULT_DEADLINE
+    if "timeout" in values:
+        text, number = values["timeout"]
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) or float(text) <= 0:
+            raise ConfigError(
+                f"timeout must be a positive number of seconds, not {text!r}",
+                path=path,
+                line=number,
+                hint=f"e.g. timeout = 600 (the default is {DEFAULT_DEADLINE:g})",
+            )
+        deadline = float(text)
+    return Link(path, url, url_line, sha256, sha256_line, max_bytes, deadline)
 
 
 def fetch(
@@ -181,11 +202,14 @@ def fetch(
         link: the parsed link.
         dest: where the file goes (its folder must exist).
         cache_dir: the download cache (``.packyard/cache/links``), or None for none.
-        timeout: seconds to wait for the connection or for more data.
+        timeout: seconds to wait for the connection or for more data (each wait is
+            also cut to what is left of the link's ``deadline``).
 
     Raises:
         LinkError: the URL is unreachable, answers an HTTP error, sends more than
-            ``max_bytes``, or the download does not match the link's sha256.
+            ``max_bytes``, takes longer than the link's ``deadline`` in all, or the
+            download does not match the link's sha256. On any error or interruption
+            (``KeyboardInterrupt`` too) no partial file is left.
     """
     cached = cache_dir / link.sha256 if cache_dir is not None and link.sha256 else None
     if cached is not None and cached.is_file() and _file_sha256(cached) == link.sha256:
@@ -213,11 +237,14 @@ def fetch(
         temp.unlink(missing_ok=True)
         raise
     if cached is not None:
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            part = cached.with_name(f".{cached.name}.{os.getpid()}.part")
-            shutil.copyfile(dest, part)
-            os.replace(part, cached)
+        part = cached.with_name(f".{cached.name}.{os.getpid()}.part")
+        try:
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs time
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(dest, part)
+                os.replace(part, cached)
+        finally:
+            part.unlink(missing_ok=True)
 
 
 def _download(link: Link, out: BinaryIO, timeout: float) -> str:
@@ -230,19 +257,41 @@ def _download(link: Link, out: BinaryIO, timeout: float) -> str:
         hint="raise the limit with a 'max-bytes = N' line in the .link file, or link a "
         "smaller file",
     )
+    too_slow = LinkError(
+        f"the download of {link.url} did not finish within {link.deadline:g} seconds",
+        path=link.path,
+        line=link.url_line,
+        hint="raise the limit with a 'timeout = SECONDS' line in the .link file if the "
+        "server is slow but sound; otherwise link a faster source",
+    )
     digest = hashlib.sha256()
+    end = time.monotonic() + link.deadline
+
+    def left() -> float:
+        remaining = end - time.monotonic()
+        if remaining <= 0:
+            raise too_slow
+        return min(timeout, remaining)
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=left()) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > link.max_bytes:
                 raise too_big
             size = 0
-            while chunk := response.read(_CHUNK):
+            # read1 returns what has arrived (read would wait for a whole chunk), so the
+            # deadline is checked between any two pieces, and each wait is cut to it.
+            while True:
+                _set_read_timeout(response, left())
+                chunk = response.read1(_CHUNK)
+                if not chunk:
+                    break
                 size += len(chunk)
                 if size > link.max_bytes:
                     raise too_big
                 digest.update(chunk)
                 out.write(chunk)
+            left()
     except urllib.error.HTTPError as exc:
         raise LinkError(
             f"{link.url} answered HTTP {exc.code} {exc.reason}",
@@ -251,6 +300,8 @@ def _download(link: Link, out: BinaryIO, timeout: float) -> str:
             hint="check the URL in the .link file (open it in a browser)",
         ) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        if time.monotonic() >= end:
+            raise too_slow from None
         reason = getattr(exc, "reason", None) or exc
         raise LinkError(
             f"cannot download {link.url}: {reason}",
@@ -260,6 +311,14 @@ def _download(link: Link, out: BinaryIO, timeout: float) -> str:
             "building this package needs the download",
         ) from None
     return digest.hexdigest()
+
+
+def _set_read_timeout(response: http.client.HTTPResponse, seconds: float) -> None:
+    """Cut the socket's wait for more data to ``seconds`` (when the socket is reachable:
+    ``http.client`` exposes it only as ``response.fp.raw._sock``)."""
+    sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 def _file_sha256(path: Path) -> str:
