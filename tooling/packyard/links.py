@@ -165,28 +165,35 @@ def read_link(path: Path) -> Link:
                 line=sha256_line,
                 hint="compute it with `sha256sum FILE` (or `shasum -a 256 FILE`)",
             )
-    max_bytes = DEFAULT_MAX_BYTES
-    if "max-bytes" in values:
-        text, number = values["max-bytes"]
-        if not re.fullmatch(r"[0-9][0-9_]*", text) or int(text) <= 0:
-            raise ConfigError(
-                f"max-bytes must be a positive whole number of bytes, not {text!r}",
-                path=path,
-                line=number,
-            )
-        max_bytes = int(text)
-    deadline = DEFAULT_DEADLINE
-    if "timeout" in values:
-        text, number = values["timeout"]
-        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) or float(text) <= 0:
-            raise ConfigError(
-                f"timeout must be a positive number of seconds, not {text!r}",
-                path=path,
-                line=number,
-                hint=f"e.g. timeout = 600 (the default is {DEFAULT_DEADLINE:g})",
-            )
-        deadline = float(text)
+    max_bytes = int(
+        _positive(values, "max-bytes", r"[0-9][0-9_]*", "whole number of bytes", path)
+        or DEFAULT_MAX_BYTES
+    )
+    deadline = (
+        _positive(values, "timeout", r"[0-9]+(\.[0-9]+)?", "number of seconds", path)
+        or DEFAULT_DEADLINE
+    )
     return Link(path, url, url_line, sha256, sha256_line, max_bytes, deadline)
+
+
+def _positive(
+    values: dict[str, tuple[str, int]], key: str, pattern: str, what: str, path: Path
+) -> float | None:
+    """The value of ``key`` (matching ``pattern``, above zero), or None when absent.
+
+    Raises:
+        ConfigError: the value is malformed or not positive (names the file and line).
+    """
+    if key not in values:
+        return None
+    text, number = values[key]
+    if not re.fullmatch(pattern, text) or float(text.replace("_", "")) <= 0:
+        raise ConfigError(
+            f"{key} must be a positive {what}, not {text!r}",
+            path=path,
+            line=number,
+        )
+    return float(text.replace("_", ""))
 
 
 def fetch(
