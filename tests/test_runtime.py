@@ -12,6 +12,7 @@ its dependencies resolve from an index is what ``nox -s test_install-wordstats``
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from packyard.cli import build_parser
 from packyard.localindex import free_port
 from packyard.repo import Repository
 from packyard.testinstall import build_and_check
@@ -205,6 +207,49 @@ def test_serve_routes_over_http_then_stop_by_pid(installed) -> None:
     assert _closed(f"{base}/")
 
 
+def _post(port: int, path: str, body: bytes, *, chunked: bool = False) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json"}
+        if chunked:  # no Content-Length: the size shows only while reading
+            pieces = (body[i : i + 1000] for i in range(0, len(body), 1000))
+            connection.request("POST", path, body=pieces, headers=headers, encode_chunked=True)
+        else:
+            connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_serve_refuses_a_body_over_the_limit_with_413(installed) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _Server(
+        installed,
+        ["serve", "wordstats", "--port", str(port), "--max-body-bytes", "4096"],
+        installed.work / "serve-limit.log",
+    )
+    try:
+        server.wait_for(f"{base}/")
+        small = json.dumps({"text": "one two"}).encode()
+        large = json.dumps({"text": "word " * 2000}).encode()  # 10,000+ bytes
+        for chunked in (False, True):
+            status, body = _post(port, "/wordstats/stats", small, chunked=chunked)
+            assert status == 200 and json.loads(body)["words"] == 2
+            status, body = _post(port, "/wordstats/stats", large, chunked=chunked)
+            assert status == 413, body
+            assert "limit of 4096 bytes" in json.loads(body)["detail"]
+        # Still serving after refusing.
+        assert json.loads(server.wait_for(f"{base}/"))["packages"]
+    finally:
+        server.stop()
+    # The default, without the option: 10 MiB.
+    parser = build_parser()
+    args = parser.parse_args(["serve", "wordstats"])
+    assert args.max_body_bytes == 10 * 1024 * 1024
+
+
 def test_streamlit_app_health_then_stop_by_pid(installed) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -269,6 +314,15 @@ def test_artifacts_extract_the_same_bytes_and_refuse_escapes(installed, tmp_path
     assert bad.returncode == 1
     assert "'../__init__.py' is not a path inside the package's artifacts" in bad.stderr
     assert not escape.exists()
+    # A symlink in the destination leads out: refused before any folder or file is made.
+    trap = tmp_path / "trap"
+    trap.mkdir()
+    (trap / "stopwords").symlink_to(tmp_path / "elsewhere" / "deeper")
+    bad = _packyard(installed, "artifacts", "wordstats", "--extract", str(trap))
+    assert bad.returncode == 1
+    assert "stopwords/en.txt would be written outside" in bad.stderr
+    assert not (tmp_path / "elsewhere").exists()
+    assert [p.name for p in trap.iterdir()] == ["stopwords"]  # no samples/ either
 
 
 def test_show_describes_the_installed_package(installed) -> None:

@@ -28,7 +28,7 @@ Commands::
 
 Running what an installed package ships (in the environment packyard runs from)::
 
-    packyard serve NAME [NAME...] [--host 127.0.0.1] [--port 8000]
+    packyard serve NAME [NAME...] [--host 127.0.0.1] [--port 8000] [--max-body-bytes N]
     packyard app NAME [--host 127.0.0.1] [--port 8501]
     packyard mcp NAME [--transport stdio|streamable-http] [--host H] [--port P]
     packyard artifacts NAME [--only PATH]... [--extract DEST] [--json]
@@ -423,7 +423,13 @@ def _add_docs_commands(commands: argparse._SubParsersAction) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from packyard.runtime.serve import serve
 
-    serve(_names(args.names), host=args.host, port=args.port, progress=print)
+    serve(
+        _names(args.names),
+        host=args.host,
+        port=args.port,
+        max_body_bytes=args.max_body_bytes,
+        progress=print,
+    )
     return 0
 
 
@@ -474,13 +480,29 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number above zero."""
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {text!r}")
+    return int(text)
+
+
 def _add_runtime_commands(commands: argparse._SubParsersAction) -> None:
+    from packyard.runtime.bodylimit import DEFAULT_MAX_BODY_BYTES
+
     serve = commands.add_parser(
         "serve", help="serve the FastAPI routes of installed packages under /NAME, with uvicorn"
     )
     serve.add_argument("names", nargs="+", metavar="NAME", help="installed packages")
     serve.add_argument("--host", default="127.0.0.1", help="default: %(default)s")
     serve.add_argument("--port", type=int, default=8000, help="default: %(default)s")
+    serve.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        metavar="N",
+        help="refuse larger request bodies with HTTP 413 (default: %(default)s, 10 MiB)",
+    )
     serve.set_defaults(func=_serve)
 
     app = commands.add_parser("app", help="run an installed package's Streamlit app (headless)")

@@ -14,6 +14,7 @@ from typing import Any
 
 from packyard import __version__
 from packyard.errors import RunError
+from packyard.runtime.bodylimit import DEFAULT_MAX_BODY_BYTES, BodyLimit
 from packyard.runtime.installed import InstalledPackage, find_installed, require_modules
 
 ROUTES_GROUP = "packyard.routes"
@@ -82,6 +83,7 @@ def serve(
     *,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     progress: Callable[[str], None] = print,
 ) -> None:
     """Serve the packages' routes with uvicorn until interrupted (Ctrl-C or SIGTERM).
@@ -90,6 +92,8 @@ def serve(
         names: installed packages (distribution or import names).
         host: the address to listen on; loopback by default.
         port: the TCP port.
+        max_body_bytes: the largest request body accepted, in bytes; a larger one gets
+            HTTP 413 without being read (:class:`~packyard.runtime.bodylimit.BodyLimit`).
         progress: called with the URLs before the server starts.
 
     Raises:
@@ -103,4 +107,4 @@ def serve(
     for prefix in app.state.packyard_prefixes:
         progress(f"{prefix}: {base}/{prefix}/")
     progress(f"OpenAPI page: {base}/docs")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(BodyLimit(app, max_body_bytes), host=host, port=port, log_level="info")
