@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from packyard.errors import CommandFailed
 from packyard.localindex import LocalIndex
+from packyard.proc import run
 from packyard.readme_table import END, START
 from tests.conftest import ROOT, RepoFactory, clone_repo, git, init_with_remote, write_files
-
-pytestmark = pytest.mark.slow
 
 SENTINELS = {
     "PYPI_API_TOKEN": "sentinel-pypi-api-token-41",
@@ -100,6 +100,7 @@ def _kinds(dumps: Path) -> set[str]:
     return {p.name.rsplit("-", 1)[0] for p in dumps.iterdir()}
 
 
+@pytest.mark.slow
 def test_no_child_but_twine_sees_a_credential(
     make_repo: RepoFactory, local_index: LocalIndex, tmp_path: Path
 ) -> None:
@@ -159,3 +160,21 @@ def test_no_child_but_twine_sees_a_credential(
     assert {f"hook-{name}" for name in HOOKS} | {"pytest"} <= _kinds(dumps)
     assert len([p for p in dumps.iterdir() if p.name.startswith("pytest-")]) >= 3
     assert _leaks(dumps) == {}
+
+
+@pytest.mark.parametrize("no_color", ["1", None])
+def test_quoted_output_is_plain_text(no_color: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that colours its messages whatever NO_COLOR says (as twine's rich
+    output does): the output packyard quotes holds no escape sequence."""
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    code = (
+        "import sys; print('\\x1b[31mERROR\\x1b[0m HTTPError: 403 Forbidden "
+        "\\x1b]8;;https://x\\x07link\\x1b]8;;\\x07'); sys.exit(1)"
+    )
+    with pytest.raises(CommandFailed) as info:
+        run([sys.executable, "-c", code], step="upload")
+    assert info.value.output.strip() == "ERROR HTTPError: 403 Forbidden link"
+    assert "\x1b" not in info.value.render()

@@ -584,13 +584,16 @@ def test_upload_refused_credentials(project: Path, servers: dict[str, Any]) -> N
         project,
         ["solo"],
         repository="guarded",
-        environ={"GUARD_USER": "ci", "GUARD_TOKEN": "wrong-guard-password"},
+        environ={"GUARD_USER": "unknown-user-name", "GUARD_TOKEN": "wrong-guard-password"},
     )
     error = results[0].error
     assert isinstance(error, CommandFailed) and error.step == "upload", summary(results)
     assert "refused the credentials (HTTP 403)" in error.message
     assert "$GUARD_TOKEN" in (error.hint or "")
+    # Neither the password nor the user name is printed; twine's quote is plain text.
     assert "wrong-guard-password" not in error.render() + error.output
+    assert "unknown-user-name" not in error.render()
+    assert "\x1b" not in error.render() + error.output
     assert state(project) == before
     assert sorted(p.name for p in servers["guarded"].directory.iterdir()) == files
 
