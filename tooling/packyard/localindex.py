@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
+from packyard.childenv import child_env
 from packyard.errors import CommandFailed
 
 HOST = "127.0.0.1"
@@ -124,6 +125,7 @@ class LocalIndex:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
+                    env=child_env(),  # no credential reaches the server
                     start_new_session=True,
                 )
             if self._wait_ready():
