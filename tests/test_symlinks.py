@@ -93,12 +93,13 @@ def test_a_dangling_link_and_a_loop_are_refused(make_repo: RepoFactory) -> None:
     assert not (root / "build" / "probe").exists()
 
 
-def test_a_single_file_package_that_is_a_link_is_refused(make_repo: RepoFactory) -> None:
-    root = make_repo({"other/tool.py": '"""Tool."""\n'})
-    (root / "packages" / "tool.py").symlink_to(root / "other" / "tool.py")
+@pytest.mark.parametrize("form", ["tool.py", "tool"])
+def test_a_package_that_is_itself_a_link_is_refused(form: str, make_repo: RepoFactory) -> None:
+    root = make_repo({"other/tool.py": '"""Tool."""\n', "other/tool/__init__.py": '"""Tool."""\n'})
+    (root / "packages" / form).symlink_to(root / "other" / form)
     with pytest.raises(PackageError, match="is a symbolic link") as info:
         build_and_check(Repository.open(root), "tool", progress=_quiet)
-    assert info.value.path == root / "packages" / "tool.py"
+    assert info.value.path == root / "packages" / form
     assert not (root / "build" / "tool").exists()
 
 

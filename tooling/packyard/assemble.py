@@ -23,7 +23,7 @@ from packyard.extras import check_extra_files
 from packyard.fsutil import replace_dir
 from packyard.links import Link, fetch, link_target, read_link
 from packyard.repo import Repository
-from packyard.symlinks import check_module_file, package_files
+from packyard.symlinks import check_package_path, package_files
 from packyard.tracking import with_changelog
 
 #: The build backend of generated projects (installed with packyard, so builds need no
@@ -69,7 +69,7 @@ def shipped_files(package: Package) -> dict[str, Path]:
             symbolic link points outside the package or to nothing.
     """
     if package.form == "module":
-        check_module_file(package.path)
+        check_package_path(package.path)
         return {f"{package.name}.py": package.path}
     files: dict[str, Path] = {}
     for path in package_files(package.path):

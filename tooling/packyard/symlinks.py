@@ -68,9 +68,11 @@ def package_files(root: Path) -> Iterator[Path]:
         Paths under ``root`` of regular files, or of links to them.
 
     Raises:
-        PackageError: a symbolic link points outside ``root`` or to nothing, or a folder
-            link leads back to a folder it is in (a loop).
+        PackageError: ``root`` is a symbolic link; a symbolic link points outside
+            ``root`` or to nothing, or a folder link leads back to a folder it is in (a
+            loop).
     """
+    check_package_path(root)
     yield from _walk(root, root, (root.resolve(),))
 
 
@@ -97,17 +99,18 @@ def _walk(folder: Path, root: Path, seen: tuple[Path, ...]) -> Iterator[Path]:
             yield path
 
 
-def check_module_file(path: Path) -> None:
-    """For a single-file package (``packages/NAME.py``): refuse it when it is a symbolic
-    link (to anywhere: the package is that one file).
+def check_package_path(path: Path) -> None:
+    """Refuse a package (``packages/NAME.py`` or ``packages/NAME/``) that is itself a
+    symbolic link, wherever it points: ``packages/`` holds the packages themselves.
 
     Raises:
         PackageError: ``path`` is a symbolic link.
     """
     if path.is_symlink():
+        kind = "folder" if path.is_dir() else "file"
         raise PackageError(
-            f"{path.name} is a symbolic link (-> {os.readlink(path)}): a single-file "
-            "package ships that file itself",
+            f"{path.name} is a symbolic link (-> {os.readlink(path)}): a package ships "
+            f"the {kind} in packages/ itself",
             path=path,
-            hint="replace the link with the file",
+            hint=f"replace the link with the {kind} (move it into packages/)",
         )
