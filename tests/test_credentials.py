@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from packyard import childenv
 from packyard.errors import CommandFailed
 from packyard.localindex import LocalIndex
 from packyard.proc import run
@@ -178,3 +179,27 @@ def test_quoted_output_is_plain_text(no_color: str | None, monkeypatch: pytest.M
         run([sys.executable, "-c", code], step="upload")
     assert info.value.output.strip() == "ERROR HTTPError: 403 Forbidden link"
     assert "\x1b" not in info.value.render()
+
+
+def test_git_gets_the_push_token_for_a_push_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in SENTINELS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PACKYARD_PUSH_TOKEN", "push-token-41")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agent.sock")
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "Someone")
+    for args, has_token in (
+        (["push", "origin", "main"], True),
+        (["-C", "x", "fetch", "origin"], True),
+        (["commit", "-m", "push"], False),
+        (["-c", "push.default=simple", "tag", "v1"], False),
+    ):
+        env = childenv.git_env(args)
+        assert ("PACKYARD_PUSH_TOKEN" in env) is has_token, args
+        assert env["GIT_AUTHOR_NAME"] == "Someone" and env["SSH_AUTH_SOCK"] == "/tmp/agent.sock"
+        assert not set(SENTINELS) & set(env)
+    # Other children get neither the push token nor the agent.
+    plain = childenv.child_env()
+    assert not {"PACKYARD_PUSH_TOKEN", "SSH_AUTH_SOCK", *SENTINELS} & set(plain)
+    # The release steps of `invoke ci --release` get the credential variables.
+    childenv.hide_variables(["LEAK_USER", "INDEX_KEY"])
+    assert set(SENTINELS) <= set(childenv.release_env())

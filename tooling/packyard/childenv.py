@@ -35,8 +35,8 @@ ALLOWED_NAMES = frozenset(
         # network: proxies and certificate bundles
         "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE",
         "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-        # git over ssh; CI systems that set a bare flag
-        "SSH_AUTH_SOCK", "CI", "TF_BUILD",
+        # CI systems that set a bare flag
+        "CI", "TF_BUILD",
     }
 )  # fmt: skip
 
@@ -156,10 +156,11 @@ PUSH_TOKEN_VARIABLE = "PACKYARD_PUSH_TOKEN"
 
 
 def git_env(args: Sequence[str] = (), **extra: str) -> dict[str, str]:
-    """The environment for ``git ARGS``: :func:`child_env`, never prompting (a push
-    asking for a password would hang) and with English messages (packyard recognises
-    some). git's hooks (``pre-commit``, ``pre-push``, ``reference-transaction``...) run
-    the repository's code with it, so it holds no upload credential.
+    """The environment for ``git ARGS``: :func:`child_env` and ``SSH_AUTH_SOCK`` (git
+    over ssh), never prompting (a push asking for a password would hang) and with
+    English messages (packyard recognises some). git's hooks (``pre-commit``,
+    ``pre-push``, ``reference-transaction``...) run the repository's code with it, so it
+    holds no upload credential.
 
     Args:
         args: git's arguments; for a command that talks to a remote
@@ -173,6 +174,8 @@ def git_env(args: Sequence[str] = (), **extra: str) -> dict[str, str]:
     ('0', 'C', 'true')
     """
     env = child_env(extra={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", **extra})
+    if "SSH_AUTH_SOCK" in os.environ:  # git over ssh, with the user's agent
+        env["SSH_AUTH_SOCK"] = os.environ["SSH_AUTH_SOCK"]
     token = os.environ.get(PUSH_TOKEN_VARIABLE)
     if token and _subcommand(args) in NETWORK_COMMANDS:
         env[PUSH_TOKEN_VARIABLE] = token
