@@ -135,7 +135,9 @@ exit {status}
 """
 
 
-@pytest.mark.parametrize("boundary", [*BOUNDARIES, "in-git-commit", "in-failing-git-commit"])
+@pytest.mark.parametrize(
+    "boundary", [*BOUNDARIES, "uploaded-partly", "in-git-commit", "in-failing-git-commit"]
+)
 def test_a_killed_release_completes_on_a_plain_rerun(project: Path, boundary: str) -> None:
     root = project
     version = next_change(root, boundary)
@@ -148,8 +150,11 @@ def test_a_killed_release_completes_on_a_plain_rerun(project: Path, boundary: st
         killed = invoke_release(root)
         pidfile.write_text(str(killed.pid))
     else:
-        killed = invoke_release(root, kill_at=boundary)
+        killed = invoke_release(root, kill_at=boundary.removesuffix("-partly"))
     out, _ = killed.communicate(timeout=300)
+    if boundary == "uploaded-partly":  # as if killed between the sdist and the wheel
+        (wheel,) = (root / ".packyard" / "index").glob(f"adder-{version}-*.whl")
+        wheel.unlink()
     hook.unlink(missing_ok=True)
     assert killed.returncode == -signal.SIGKILL, out
     # git outlives the killed process: wait for it to let go of the index.
@@ -166,6 +171,9 @@ def test_a_killed_release_completes_on_a_plain_rerun(project: Path, boundary: st
     if boundary in ("uploaded", "verified", "tracking", "readme", "in-failing-git-commit"):
         assert any("adopting it" in line for line in recoveries), out
         assert "[upload]" not in out
+    if boundary == "uploaded-partly":  # rebuilt (the same bytes), only the wheel uploaded
+        assert any("adopting it" in line for line in recoveries), out
+        assert "[upload]" in out and "[build]" in out
     if boundary in ("committed", "in-git-commit"):
         assert any(f"tagged it adder-v{version}" in line for line in recoveries), out
 

@@ -406,12 +406,21 @@ def _release_one(
         files = _index_files(target, repo, plan.dist_name, auth)
     on_index = sorted({f.version for f in files if f.version})
     intent = release_state.read_intent(repo.config.state_dir, plan.package)
-    adopted = _adopt(plan, intent, target, files, on_index, progress)
-    if adopted is None and not options.dry_run and intent is not None:
+    adopted = release_state.adoptable(intent, target.name, files)
+    if adopted is not None:
+        assert intent is not None
+        if str(intent["version"]) != plan.version:
+            plan.reason = f"completing the interrupted release {intent['version']}"
+        plan.version, plan.notes = str(intent["version"]), list(intent.get("notes", []))
+        progress(
+            f"[recover] {plan.dist_name} {plan.version} on {target.name} matches the intent "
+            "of an interrupted release: adopting it (verify, record, commit, tag)"
+        )
+    elif intent is not None and intent["repository"] == target.name and not options.dry_run:
         release_state.clear_intent(repo.config.state_dir, plan.package)
         progress(
-            f"[recover] the intent of {plan.package} {intent['version']} "
-            f"({intent.get('repository')}) has no files on {where}: removed it"
+            f"[recover] the intent of an interrupted release of {plan.package} "
+            f"{intent['version']} matches no file on {where}: removed it"
         )
     if adopted is None:
         plan.version = release_state.version_past_index(plan.version, options.bump, on_index)
@@ -487,7 +496,7 @@ def _release_one(
         artifacts = report.artifacts.files
     records = [FileRecord.of(path) for path in artifacts]
     if adopted is not None:
-        _check_rebuild(plan, adopted, records)
+        release_state.check_rebuild(adopted, records, package=plan.package)
         artifacts = [a for a in artifacts if a.name in {f["filename"] for f in missing}]
         records = [
             FileRecord(str(f["filename"]), str(f["sha256"]), int(f["size"])) for f in adopted
@@ -566,55 +575,6 @@ def _release_one(
         f"released {plan.dist_name} {plan.version} to {target.name}: "
         + ", ".join(f"{n} {s:.1f}s" for n, s in result.steps)
     )
-
-
-def _adopt(
-    plan: ReleasePlan,
-    intent: dict[str, Any] | None,
-    target: RepositoryConfig,
-    files: Sequence[Any],
-    on_index: Sequence[Version],
-    progress: Progress,
-) -> list[dict[str, Any]] | None:
-    """The intent's file records when the index holds files of an interrupted release of
-    this package (:func:`packyard.release_state.adoptable`): the plan then takes its
-    version and notes; None otherwise."""
-    if intent is None or Version(str(intent["version"])) not in on_index:
-        return None
-    version = str(intent["version"])
-    adopted = release_state.adoptable(intent, target.name, version, files)
-    if adopted is None:
-        return None
-    if version != plan.version:
-        plan.reason = f"completing the interrupted release {version}"
-    plan.version, plan.notes = version, list(intent.get("notes", []))
-    on = [f.filename for f in files if f.version == Version(version)]
-    progress(
-        f"[recover] {plan.dist_name} {version} on {target.name} ({', '.join(on)}) matches "
-        "the intent of an interrupted release: adopting it (verify, record, commit, tag)"
-    )
-    return adopted
-
-
-def _check_rebuild(
-    plan: ReleasePlan, adopted: Sequence[dict[str, Any]], rebuilt: Sequence[FileRecord]
-) -> None:
-    """Check that a rebuild gave the bytes the interrupted release recorded (builds are
-    reproducible), before uploading the files that did not reach the index.
-
-    Raises:
-        ReleaseError: a rebuilt file's sha256 differs from the recorded one.
-    """
-    recorded = {str(f["filename"]): str(f["sha256"]) for f in adopted}
-    for record in rebuilt:
-        if recorded.get(record.filename, record.sha256) != record.sha256:
-            raise ReleaseError(
-                f"the rebuild of {record.filename} has sha256 {record.sha256}, not the "
-                f"{recorded[record.filename]} the interrupted release of {plan.dist_name} "
-                f"{plan.version} recorded",
-                hint=f"the build is not reproducible here; release a newer version: "
-                f"invoke release {plan.package} --bump patch",
-            )
 
 
 def _verify_failed(

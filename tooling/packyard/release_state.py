@@ -44,6 +44,7 @@ from packyard import gitutil
 from packyard.errors import ConfigError, PackyardError, ReleaseError
 from packyard.fsutil import write_text_atomic
 from packyard.index_query import IndexFile
+from packyard.publish import FileRecord
 from packyard.readme_table import update_readme
 from packyard.repo import Repository
 from packyard.tracking import record_release, releases, tracking_file
@@ -267,33 +268,56 @@ def _tagged(root: Path, package: str, version: str) -> bool:
 
 
 def adoptable(
-    intent: dict[str, Any] | None, repository: str, version: str, files: Sequence[IndexFile]
+    intent: dict[str, Any] | None, repository: str, files: Sequence[IndexFile]
 ) -> list[dict[str, Any]] | None:
-    """Whether the files the index holds for ``version`` are the ones an interrupted
-    release uploaded: each has a name and sha256 the intent records.
+    """Whether the index holds files of the interrupted release ``intent`` describes,
+    and only files it uploaded: each file of the intent's version on the index has a
+    name and sha256 the intent records.
 
     Args:
         intent: the intent (:func:`read_intent`), or None.
         repository: the target repository's name.
-        version: the version the index holds.
         files: the project's files on the index (all versions).
 
     Returns:
-        The intent's file records (``{"filename", "sha256", "size"}``) when every file of
-        ``version`` on the index matches one; None when there is no intent for that
-        version and repository, or a file differs (it was not uploaded by this release).
+        The intent's file records (``{"filename", "sha256", "size"}``) when the index has
+        files of its version and every one matches; None when there is no intent for this
+        repository, the index has no file of its version, or a file differs (it was not
+        uploaded by that release: the version stays refused).
     """
     if intent is None or intent.get("repository") != repository:
         return None
-    if Version(str(intent["version"])) != Version(version):
-        return None
+    version = Version(str(intent["version"]))
+    found = [f for f in files if f.version == version]
     recorded = {str(f["filename"]): str(f["sha256"]) for f in intent["files"]}
-    for found in files:
-        if found.version != Version(version):
-            continue
-        if recorded.get(found.filename) is None or found.sha256 != recorded[found.filename]:
-            return None
+    if not found or any(recorded.get(f.filename) != f.sha256 for f in found):
+        return None
     return list(intent["files"])
+
+
+def check_rebuild(
+    adopted: Sequence[dict[str, Any]], rebuilt: Sequence[FileRecord], *, package: str
+) -> None:
+    """Check that a rebuild gave the bytes an interrupted release recorded (builds are
+    reproducible), before uploading the files that did not reach the index.
+
+    Args:
+        adopted: the intent's file records (:func:`adoptable`).
+        rebuilt: the files just built.
+        package: the import name, for the hint.
+
+    Raises:
+        ReleaseError: a rebuilt file's sha256 differs from the recorded one.
+    """
+    recorded = {str(f["filename"]): str(f["sha256"]) for f in adopted}
+    for record in rebuilt:
+        if recorded.get(record.filename, record.sha256) != record.sha256:
+            raise ReleaseError(
+                f"the rebuild of {record.filename} has sha256 {record.sha256}, not the "
+                f"{recorded[record.filename]} the interrupted release recorded",
+                hint="the build is not reproducible here; release a newer version: "
+                f"invoke release {package} --bump patch",
+            )
 
 
 def version_past_index(chosen: str, bump: Level | None, on_index: Sequence[Version]) -> str:
