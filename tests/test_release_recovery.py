@@ -136,7 +136,14 @@ exit {status}
 
 
 @pytest.mark.parametrize(
-    "boundary", [*BOUNDARIES, "uploaded-partly", "in-git-commit", "in-failing-git-commit"]
+    "boundary",
+    [
+        *BOUNDARIES,
+        "uploaded-partly",
+        "uploaded-intent-lost",
+        "in-git-commit",
+        "in-failing-git-commit",
+    ],
 )
 def test_a_killed_release_completes_on_a_plain_rerun(project: Path, boundary: str) -> None:
     root = project
@@ -150,11 +157,13 @@ def test_a_killed_release_completes_on_a_plain_rerun(project: Path, boundary: st
         killed = invoke_release(root)
         pidfile.write_text(str(killed.pid))
     else:
-        killed = invoke_release(root, kill_at=boundary.removesuffix("-partly"))
+        killed = invoke_release(root, kill_at=boundary.split("-")[0])
     out, _ = killed.communicate(timeout=300)
     if boundary == "uploaded-partly":  # as if killed between the sdist and the wheel
         (wheel,) = (root / ".packyard" / "index").glob(f"adder-{version}-*.whl")
         wheel.unlink()
+    if boundary == "uploaded-intent-lost":  # as on a CI runner that is gone
+        intent_file(root / ".packyard", "adder").unlink()
     hook.unlink(missing_ok=True)
     assert killed.returncode == -signal.SIGKILL, out
     # git outlives the killed process: wait for it to let go of the index.
@@ -174,6 +183,9 @@ def test_a_killed_release_completes_on_a_plain_rerun(project: Path, boundary: st
     if boundary == "uploaded-partly":  # rebuilt (the same bytes), only the wheel uploaded
         assert any("adopting it" in line for line in recoveries), out
         assert "[upload]" in out and "[build]" in out
+    if boundary == "uploaded-intent-lost":  # recognised by a rebuild: nothing uploaded
+        assert any("byte for byte this rebuild: adopting it" in r for r in recoveries), out
+        assert "[upload]" not in out
     if boundary in ("committed", "in-git-commit"):
         assert any(f"tagged it adder-v{version}" in line for line in recoveries), out
 

@@ -407,6 +407,7 @@ def _release_one(
     on_index = sorted({f.version for f in files if f.version})
     intent = release_state.read_intent(repo.config.state_dir, plan.package)
     adopted = release_state.adoptable(intent, target.name, files)
+    from_intent = adopted is not None
     if adopted is not None:
         assert intent is not None
         if str(intent["version"]) != plan.version:
@@ -424,14 +425,15 @@ def _release_one(
         )
     if adopted is None:
         plan.version = release_state.version_past_index(plan.version, options.bump, on_index)
+    rebuild_to_compare = False
     if adopted is None and Version(plan.version) in on_index:
-        names = ", ".join(f.filename for f in files if f.version == Version(plan.version))
-        raise ReleaseError(
-            f"{plan.dist_name} {plan.version} is already on the index {where} ({names}), "
-            "and no interrupted release of this repository uploaded those files",
-            hint=f"a version is never reused; the index has {', '.join(map(str, on_index))}: "
-            f"pass --bump patch or --version with a newer one, or restore the tracking "
-            "file and tags of the releases it holds",
+        same = [f for f in files if f.version == Version(plan.version)]
+        if options.dry_run or not all(f.sha256 for f in same):  # nothing to compare with
+            raise _used_up(plan, where, same, on_index, rebuilt=False)
+        rebuild_to_compare = True
+        progress(
+            f"  {plan.dist_name} {plan.version} is on the index already: rebuilding it to "
+            "compare (identical files are adopted, others refused)"
         )
     if on_index and on_index[-1] > Version(plan.version):
         progress(f"  warning: the index has a newer {plan.dist_name} {on_index[-1]}")
@@ -495,13 +497,24 @@ def _release_one(
         assert report.artifacts is not None
         artifacts = report.artifacts.files
     records = [FileRecord.of(path) for path in artifacts]
+    if rebuild_to_compare:
+        adopted = release_state.matching_rebuild(files, plan.version, records)
+        if adopted is None:
+            same = [f for f in files if f.version == Version(plan.version)]
+            raise _used_up(plan, where, same, on_index, rebuilt=True)
+        progress(
+            f"[recover] {plan.dist_name} {plan.version} on {target.name} is byte for byte "
+            "this rebuild: adopting it (verify, record, commit, tag)"
+        )
+        listed = {f.filename for f in files if f.version == Version(plan.version)}
+        missing = [f for f in adopted if f["filename"] not in listed]
     if adopted is not None:
         release_state.check_rebuild(adopted, records, package=plan.package)
         artifacts = [a for a in artifacts if a.name in {f["filename"] for f in missing}]
         records = [
             FileRecord(str(f["filename"]), str(f["sha256"]), int(f["size"])) for f in adopted
         ]
-    else:
+    if not from_intent:
         release_state.write_intent(
             repo.config.state_dir,
             plan.package,
@@ -574,6 +587,23 @@ def _release_one(
     progress(
         f"released {plan.dist_name} {plan.version} to {target.name}: "
         + ", ".join(f"{n} {s:.1f}s" for n, s in result.steps)
+    )
+
+
+def _used_up(
+    plan: ReleasePlan, where: str, same: Sequence[Any], on_index: Sequence[Version], rebuilt: bool
+) -> ReleaseError:
+    """The error for a version the index holds files of that this repository did not
+    upload (no intent of an interrupted release names them; ``rebuilt``: a rebuild
+    differs)."""
+    names = ", ".join(f.filename for f in same)
+    return ReleaseError(
+        f"{plan.dist_name} {plan.version} is already on the index {where} ({names}), "
+        "uploaded by no interrupted release of this repository"
+        + ("; a rebuild at that version gives different files" if rebuilt else ""),
+        hint=f"a version is never reused; the index has {', '.join(map(str, on_index))}: "
+        f"pass --bump patch or --version with a newer one, or restore the tracking "
+        "file and tags of the releases it holds",
     )
 
 

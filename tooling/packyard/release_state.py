@@ -10,11 +10,12 @@ interruption (a crash, ``kill -9``, a failing hook) left half done:
   the version, the target repository, the source commit, the release notes and the file
   name, size and sha256 of the sdist and wheel, before ``twine upload`` runs; it is
   removed once the release is tagged;
-- files on the index for a version that match the intent (same names, same sha256) are
+- files on the index for a version that match the intent (same names, same sha256), or,
+  with no intent (a CI runner that is gone), match a rebuild at that version, are
   **adopted**: uploaded again only where missing (builds are reproducible: a rebuild at
   that version gives the same bytes, which is checked), verified by an install from the
-  index, then recorded, committed and tagged. A file on the index that the intent does
-  not hold is still refused: a version someone else uploaded is never reused;
+  index, then recorded, committed and tagged. A file on the index that neither the
+  intent nor the rebuild holds is still refused: a version someone else uploaded is never reused;
 - a tracking file or README table changed but not committed by an interrupted record
   step is **rolled back** to ``HEAD`` (the release then completes by adoption);
 - a release commit ``release(NAME): vX.Y.Z`` without its tag **gets its tag**;
@@ -293,6 +294,29 @@ def adoptable(
     if not found or any(recorded.get(f.filename) != f.sha256 for f in found):
         return None
     return list(intent["files"])
+
+
+def matching_rebuild(
+    files: Sequence[IndexFile], version: str, rebuilt: Sequence[FileRecord]
+) -> list[dict[str, Any]] | None:
+    """Whether the files the index holds for ``version`` are byte for byte the ones just
+    built (builds are reproducible, so a release interrupted where its intent was lost,
+    on a CI runner that is gone, is recognised by a rebuild).
+
+    Args:
+        files: the project's files on the index (all versions).
+        version: the version built.
+        rebuilt: the files just built at ``version``.
+
+    Returns:
+        The built files' records when the index has files of ``version``, each with a
+        sha256 equal to the built file of its name; None otherwise.
+    """
+    built = {r.filename: r.sha256 for r in rebuilt}
+    found = [f for f in files if f.version == Version(version)]
+    if not found or any(not f.sha256 or built.get(f.filename) != f.sha256 for f in found):
+        return None
+    return [r.to_json() for r in rebuilt]
 
 
 def check_rebuild(
