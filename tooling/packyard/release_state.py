@@ -18,7 +18,8 @@ interruption (a crash, ``kill -9``, a failing hook) left half done:
   intent nor the rebuild holds is still refused: a version someone else uploaded is never reused;
 - a tracking file or README table changed but not committed by an interrupted record
   step is **rolled back** to ``HEAD`` (the release then completes by adoption);
-- a release commit ``release(NAME): vX.Y.Z`` without its tag **gets its tag**;
+- a release commit ``release(NAME): vX.Y.Z`` of the intent's version without its tag
+  **gets its tag**;
 - a failing ``git commit`` or ``git tag`` (a hook, a refused tag) during the record step
   leaves the work tree, the git index and ``HEAD`` as they were before that step
   (:func:`record_transaction`).
@@ -210,8 +211,9 @@ def recover(repo: Repository, package: str, progress: Progress) -> None:
     - an intent whose version is tagged (the record step's last step) is removed;
     - with an intent left: a tracking file or README changed since ``HEAD`` (an
       interrupted record step) is restored from ``HEAD``;
-    - the latest recorded release made by a release commit but without its tag is tagged
-      (on that commit), and its intent removed.
+    - the intent's version recorded by a release commit without its tag: that commit is
+      tagged, and the intent removed (without an intent nothing is tagged: a clone that
+      lacks the tags is not an interrupted release).
 
     Args:
         repo: the repository.
@@ -235,33 +237,31 @@ def recover(repo: Repository, package: str, progress: Progress) -> None:
             f"[recover] {package} {intent['version']} is tagged: its release is complete, "
             "removed its intent"
         )
-        intent = None
-    if intent is not None:
-        wanted = {_rel(root, tracking), _rel(root, readme)}
-        dirty = [p for p in gitutil.dirty_paths(root) if p in wanted]
-        if dirty:
-            _restore(root, "HEAD", [tracking, readme])
+        return
+    if intent is None:
+        return
+    wanted = {_rel(root, tracking), _rel(root, readme)}
+    dirty = [p for p in gitutil.dirty_paths(root) if p in wanted]
+    if dirty:
+        _restore(root, "HEAD", [tracking, readme])
+        progress(
+            f"[recover] {', '.join(dirty)} changed by an interrupted record of "
+            f"{package} {intent['version']}: restored from HEAD"
+        )
+    version = str(intent["version"])
+    if any(Version(str(r["version"])) == Version(version) for r in releases(state_dir, package)):
+        # Recorded and committed, not tagged: killed inside or right after git commit.
+        # (Only with the intent: a clone that merely lacks the tags is not retagged.)
+        sha = _release_commit(root, package, version)
+        if sha is not None:
+            tag = f"{package}-v{version}"
+            dist_name = repo.package(package).dist_name
+            gitutil.create_tag(root, tag, f"{dist_name} {version}", sha)
+            clear_intent(state_dir, package)
             progress(
-                f"[recover] {', '.join(dirty)} changed by an interrupted record of "
-                f"{package} {intent['version']}: restored from HEAD"
+                f"[recover] the release commit {sha[:12]} of {package} {version} has no tag: "
+                f"tagged it {tag}, removed its intent"
             )
-    records = releases(state_dir, package)
-    if records:
-        latest = records[-1]
-        version = str(latest["version"])
-        tag = str(latest.get("tag") or f"{package}-v{version}")
-        if gitutil.resolve(root, f"refs/tags/{tag}") is None:
-            sha = _release_commit(root, package, version)
-            if sha is not None:
-                dist_name = repo.package(package).dist_name
-                gitutil.create_tag(root, tag, f"{dist_name} {version}", sha)
-                progress(
-                    f"[recover] the release commit {sha[:12]} of {package} {version} has no "
-                    f"tag: tagged it {tag}"
-                )
-    if intent is not None and _tagged(root, package, str(intent["version"])):
-        clear_intent(state_dir, package)
-        progress(f"[recover] {package} {intent['version']} is complete: removed its intent")
 
 
 def _tagged(root: Path, package: str, version: str) -> bool:
