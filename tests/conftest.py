@@ -135,6 +135,19 @@ def init_repo(root: Path, message: str = "initial") -> str:
     return git(root, "rev-parse", "HEAD").strip()
 
 
+def init_release_repo(root: Path, files: dict[str, str], message: str) -> Path:
+    """Write ``{relative path: text}`` under ``root`` as they are, copy this repository's
+    ``.gitignore`` and ``tasks.py`` (so ``invoke release`` runs there), then
+    :func:`init_repo` with ``message``; returns ``root``."""
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    shutil.copy(ROOT / ".gitignore", root / ".gitignore")
+    shutil.copy(ROOT / "tasks.py", root / "tasks.py")
+    init_repo(root, message)
+    return root
+
+
 def write_files(root: Path, files: dict[str, str]) -> None:
     """Write ``{relative path: text}`` under ``root`` (text is dedented)."""
     for relative, text in files.items():

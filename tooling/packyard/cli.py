@@ -144,7 +144,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from packyard.release import ReleaseOptions, release, summary
+    from packyard.release import ReleaseOptions, error_text, release, summary
 
     options = ReleaseOptions(
         repository=args.repository,
@@ -158,11 +158,11 @@ def _release(args: argparse.Namespace) -> int:
         trusted_publishing=args.trusted_publishing,
     )
     results = release(_open_repo(), args.names, options, progress=print)
-    print(summary(results))
+    print(summary(results, reasons=False))  # each error follows once, in full
     failed = [r for r in results if r.status == "failed" or r.warnings]
     for result in failed:
         if result.error is not None:
-            print(f"error: {result.package}: {result.error.render()}", file=sys.stderr)
+            print(f"error: {error_text(result)}", file=sys.stderr)
     return 1 if failed else 0
 
 

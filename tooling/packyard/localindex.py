@@ -2,7 +2,11 @@
 
 Used as the default repository ``local`` (no account needed) and by the tests. The server
 runs as a child process on a free port, accepts uploads without authentication (twine still
-sends a user name and password; any will do), and is stopped by its PID. It never falls
+sends a user name and password; any will do), and is stopped by its PID. It dies with the
+process that started it, whatever ends that process (SIGKILL included): a small watchdog
+wrapper holds the read end of a pipe whose write end only the starting process has, and
+stops the server when it reads end-of-file. Its output goes to an anonymous temporary
+file (read back when it fails to start), so no log file is left behind. It never falls
 back to another index, unless given ``fallback_url`` (``invoke index`` does): then a
 project it does not hold is redirected there, and one it holds is served only from its
 folder.
@@ -16,16 +20,35 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from packyard.childenv import child_env
 from packyard.errors import CommandFailed
 
 HOST = "127.0.0.1"
+
+#: Runs ``argv[1:]`` (the server) and stops it when standard input reaches end-of-file,
+#: that is when the process holding the pipe's write end (the one that started the index)
+#: has exited or been killed; exits with the server's status.
+_WATCHDOG = """\
+import subprocess, sys, threading
+server = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
+def watch():
+    sys.stdin.buffer.read()
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+threading.Thread(target=watch, daemon=True).start()
+sys.exit(server.wait())
+"""
 
 
 def free_port(host: str = HOST) -> int:
@@ -65,7 +88,7 @@ class LocalIndex:
         self.startup_timeout = startup_timeout
         self.fallback_url = fallback_url
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -117,17 +140,16 @@ class LocalIndex:
         for attempt in range(attempts):
             if attempt or self.port is None:
                 self.port = free_port()
-            log_path = self.directory.parent / f".pypiserver-{self.port}.log"
-            self._log = log_path
-            with open(log_path, "wb") as log:
-                self.process = subprocess.Popen(
-                    self.command(),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    env=child_env(),  # no credential reaches the server
-                    start_new_session=True,
-                )
+            # Anonymous (gone with its last holder); closed by stop().
+            self._log = tempfile.TemporaryFile()  # noqa: SIM115
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _WATCHDOG, *self.command()],
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE,  # its end-of-file stops the server
+                env=child_env(),  # no credential reaches the server
+                start_new_session=True,
+            )
             if self._wait_ready():
                 return self
             output = self._output()
@@ -158,15 +180,18 @@ class LocalIndex:
         return False
 
     def _output(self) -> str:
-        if self._log and self._log.exists():
-            return self._log.read_text(encoding="utf-8", errors="replace")
-        return ""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", errors="replace")
 
     def stop(self) -> None:
         """Stop the server by its PID (SIGTERM, then SIGKILL after 10 s). Idempotent."""
         process, self.process = self.process, None
         if process is None:
             return
+        if process.stdin is not None:
+            process.stdin.close()
         if process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
@@ -175,8 +200,9 @@ class LocalIndex:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        if self._log and self._log.exists():
-            self._log.unlink()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def __enter__(self) -> LocalIndex:
         return self.start()

@@ -25,6 +25,7 @@ from packyard import gitutil
 from packyard.childenv import git_env
 from packyard.errors import CommandFailed, ReleaseError
 from packyard.proc import run
+from packyard.versioning import RELEASE_COMMIT
 
 log = logging.getLogger("packyard")
 Progress = Callable[[str], None]
@@ -190,6 +191,33 @@ def _move_tags(root: Path, old: list[str], new: list[str], tags: dict[str, list[
                 _git(root, "tag", "--force", tag, after)
 
 
+def check_release_tags(root: Path, commits: list[str]) -> None:
+    """Check that every release commit (subject ``release(NAME): vX.Y.Z``) among
+    ``commits`` carries its tag ``NAME-vX.Y.Z``: a release commit pushed without it would
+    say the release happened while no tag marks it.
+
+    Raises:
+        ReleaseError: a release commit has no tag; the hint is the command that tags it.
+    """
+    if not commits:
+        return
+    tagged = _tags_at(root, commits)
+    for commit in commits:
+        subject = _git(root, "log", "-1", "--format=%s", commit).strip()
+        found = RELEASE_COMMIT.match(subject)
+        if not found:
+            continue
+        tag = f"{found['name']}-v{found['version']}"
+        if tag not in tagged.get(commit, []):
+            raise ReleaseError(
+                f"the release commit {commit[:12]} '{subject}' has no tag {tag}: an "
+                "interrupted release; nothing was pushed",
+                path=root,
+                hint=f"run invoke release {found['name']} (it tags the commit), then "
+                "invoke push-release again",
+            )
+
+
 def push_release(
     root: Path,
     *,
@@ -226,7 +254,8 @@ def push_release(
         The :class:`PushReport`.
 
     Raises:
-        ReleaseError: no branch (detached ``HEAD`` and ``branch`` not given); a conflict
+        ReleaseError: no branch (detached ``HEAD`` and ``branch`` not given); a release
+            commit without its tag (:func:`check_release_tags`); a conflict
             the rebase cannot resolve; still rejected after ``attempts`` pushes or
             ``timeout`` seconds.
         CommandFailed: git failed otherwise (remote unreachable, no permission).
@@ -241,6 +270,7 @@ def push_release(
     rng = rng or random.Random()
     attempts = max(1, attempts)
     upstream = _fetch(root, remote, branch)
+    check_release_tags(root, _local_commits(root, upstream))
     start = time.monotonic()
     waited = 0.0
     for attempt in range(1, attempts + 1):

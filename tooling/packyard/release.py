@@ -20,6 +20,11 @@ then the test-install pipeline with that version (``assemble``, ``build``, ``che
               commit ``release(NAME): vX.Y.Z`` (unless ``commit=False``) and the tag
 ``push``      the commit and the tag (only with ``push=True``)
 
+A release is a transaction that a re-run completes (:mod:`packyard.release_state`): its
+intent (version, files, sha256) is written before the upload; the next run adopts files
+of that version on the index that match it, tags an untagged release commit and rolls
+back a half-written record step, printing a ``[recover]`` line for each.
+
 Before the first package the run checks what holds for all of them: a git work tree
 without changes, a known repository, credentials. Nothing is tagged, recorded, written
 to the README or committed unless the upload succeeded and was verified. Packages are
@@ -47,14 +52,14 @@ from typing import Any, Literal
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from packyard import gitutil
+from packyard import gitutil, release_state
 from packyard.errors import CommandFailed, NothingToRelease, PackyardError, ReleaseError
 from packyard.gates import release_gates, run_gates
 from packyard.index_query import folder_files, project_files
 from packyard.localindex import LocalIndex
 from packyard.oidc import check_trusted_publishing, trusted_publishing_credentials
 from packyard.publish import FileRecord, upload, upload_command, verify_install, verify_on_index
-from packyard.readme_table import check_markers, local_index_url, update_readme
+from packyard.readme_table import check_markers, local_index_url
 from packyard.repo import Repository
 from packyard.repositories import (
     DEFAULT_REPOSITORY,
@@ -70,7 +75,7 @@ from packyard.siblings import (
     verify_requirements,
 )
 from packyard.testinstall import test_install
-from packyard.tracking import record_release, released_versions, releases, tracking_file
+from packyard.tracking import released_versions, releases, tracking_file
 from packyard.versioning import (
     Level,
     bump_level,
@@ -371,7 +376,6 @@ def release_package(
         progress(exc.message)
     except PackyardError as exc:
         result.status, result.error = "failed", exc
-        progress(f"FAILED {name}: {exc.message}")
     return result
 
 
@@ -401,13 +405,35 @@ def _release_one(
     with steps.step("index", f"versions of {plan.dist_name} on {where}"):
         files = _index_files(target, repo, plan.dist_name, auth)
     on_index = sorted({f.version for f in files if f.version})
-    if Version(plan.version) in on_index:
-        names = ", ".join(f.filename for f in files if f.version == Version(plan.version))
-        raise ReleaseError(
-            f"{plan.dist_name} {plan.version} is already on the index {where} ({names})",
-            hint=f"a version is never reused; the index has {', '.join(map(str, on_index))}: "
-            f"pass --version with a newer one, or restore the tracking file and tags of "
-            "the releases it holds",
+    intent = release_state.read_intent(repo.config.state_dir, plan.package)
+    adopted = release_state.adoptable(intent, target.name, files)
+    from_intent = adopted is not None
+    if adopted is not None:
+        assert intent is not None
+        if str(intent["version"]) != plan.version:
+            plan.reason = f"completing the interrupted release {intent['version']}"
+        plan.version, plan.notes = str(intent["version"]), list(intent.get("notes", []))
+        progress(
+            f"[recover] {plan.dist_name} {plan.version} on {target.name} matches the intent "
+            "of an interrupted release: adopting it (verify, record, commit, tag)"
+        )
+    elif intent is not None and intent["repository"] == target.name and not options.dry_run:
+        release_state.clear_intent(repo.config.state_dir, plan.package)
+        progress(
+            f"[recover] the intent of an interrupted release of {plan.package} "
+            f"{intent['version']} matches no file on {where}: removed it"
+        )
+    if adopted is None:
+        plan.version = release_state.version_past_index(plan.version, options.bump, on_index)
+    rebuild_to_compare = False
+    if adopted is None and Version(plan.version) in on_index:
+        same = [f for f in files if f.version == Version(plan.version)]
+        if options.dry_run or not all(f.sha256 for f in same):  # nothing to compare with
+            raise _used_up(plan, where, same, on_index, rebuilt=False)
+        rebuild_to_compare = True
+        progress(
+            f"  {plan.dist_name} {plan.version} is on the index already: rebuilding it to "
+            "compare (identical files are adopted, others refused)"
         )
     if on_index and on_index[-1] > Version(plan.version):
         progress(f"  warning: the index has a newer {plan.dist_name} {on_index[-1]}")
@@ -445,34 +471,74 @@ def _release_one(
         _print_dry_run(repo, plan, options, target, progress)
         result.status = "planned"
         return
-    if options.gates:
+    if options.gates and adopted is None:
         with steps.step("gates", f"quality gates of {plan.package}"):
             run_gates(repo, plan.package, progress=progress)
 
     date = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    repo.pending_releases[plan.package] = {
-        "version": plan.version,
-        "date": date,
-        "notes": plan.notes,
-    }
-    try:
-        report = test_install(repo, plan.package, version=plan.version, progress=progress)
-    finally:
-        repo.pending_releases.pop(plan.package, None)
-    result.steps.extend(report.steps)
-    assert report.artifacts is not None
-    artifacts = report.artifacts.files
-    records = [FileRecord.of(path) for path in artifacts]
     source_commit = gitutil.head(repo.config.root)
+    if adopted is not None:
+        assert intent is not None
+        date, source_commit = str(intent["date"]), str(intent["commit"])
+    listed = {f.filename for f in files if f.version == Version(plan.version)}
+    missing = [f for f in adopted or [] if f["filename"] not in listed]
+    artifacts: list[Path] = []
+    if adopted is None or missing:
+        repo.pending_releases[plan.package] = {
+            "version": plan.version,
+            "date": date,
+            "notes": plan.notes,
+        }
+        try:
+            report = test_install(repo, plan.package, version=plan.version, progress=progress)
+        finally:
+            repo.pending_releases.pop(plan.package, None)
+        result.steps.extend(report.steps)
+        assert report.artifacts is not None
+        artifacts = report.artifacts.files
+    records = [FileRecord.of(path) for path in artifacts]
+    if rebuild_to_compare:
+        adopted = release_state.matching_rebuild(files, plan.version, records)
+        if adopted is None:
+            same = [f for f in files if f.version == Version(plan.version)]
+            raise _used_up(plan, where, same, on_index, rebuilt=True)
+        progress(
+            f"[recover] {plan.dist_name} {plan.version} on {target.name} is byte for byte "
+            "this rebuild: adopting it (verify, record, commit, tag)"
+        )
+        listed = {f.filename for f in files if f.version == Version(plan.version)}
+        missing = [f for f in adopted if f["filename"] not in listed]
+    if adopted is not None:
+        release_state.check_rebuild(adopted, records, package=plan.package)
+        artifacts = [a for a in artifacts if a.name in {f["filename"] for f in missing}]
+        records = [
+            FileRecord(str(f["filename"]), str(f["sha256"]), int(f["size"])) for f in adopted
+        ]
+    if not from_intent:
+        release_state.write_intent(
+            repo.config.state_dir,
+            plan.package,
+            {
+                "version": plan.version,
+                "repository": target.name,
+                "commit": source_commit,
+                "date": date,
+                "notes": plan.notes,
+                "files": [r.to_json() for r in records],
+            },
+        )
+    release_state.kill_point("intent")
 
     first_party = verify_requirements(repo, plan.package)
-    with steps.step("upload", f"twine upload to {target.url}"):
-        if options.trusted_publishing:  # minted now: valid for minutes, not the whole run
-            uploader = trusted_publishing_credentials(target)
-        else:
-            assert credentials is not None
-            uploader = credentials
-        upload(target, uploader, artifacts, package=plan.package)
+    if artifacts:
+        with steps.step("upload", f"twine upload to {target.url}"):
+            if options.trusted_publishing:  # minted now: valid for minutes, not the whole run
+                uploader = trusted_publishing_credentials(target)
+            else:
+                assert credentials is not None
+                uploader = credentials
+            upload(target, uploader, artifacts, package=plan.package)
+        release_state.kill_point("uploaded")
     with steps.step("verify", f"pip install {plan.dist_name}=={plan.version} from the index"):
         try:
             verify_on_index(target, plan.dist_name, records, auth=auth)
@@ -487,6 +553,7 @@ def _release_one(
             )
         except PackyardError as exc:
             raise _verify_failed(exc, plan, target) from None
+    release_state.kill_point("verified")
     record = {
         "version": plan.version,
         "date": date,
@@ -500,7 +567,15 @@ def _release_one(
         "notes": plan.notes,
     }
     with steps.step("record", f"tracking file, README table, commit and tag {plan.tag}"):
-        _record(repo, plan, record, options)
+        release_state.record_transaction(
+            repo,
+            package=plan.package,
+            dist_name=plan.dist_name,
+            version=plan.version,
+            tag=plan.tag,
+            record=record,
+            commit=options.commit,
+        )
     result.record = record
     result.status = "released"
     if options.push:
@@ -515,19 +590,37 @@ def _release_one(
     )
 
 
+def _used_up(
+    plan: ReleasePlan, where: str, same: Sequence[Any], on_index: Sequence[Version], rebuilt: bool
+) -> ReleaseError:
+    """The error for a version the index holds files of that this repository did not
+    upload (no intent of an interrupted release names them; ``rebuilt``: a rebuild
+    differs)."""
+    names = ", ".join(f.filename for f in same)
+    return ReleaseError(
+        f"{plan.dist_name} {plan.version} is already on the index {where} ({names}), "
+        "uploaded by no interrupted release of this repository"
+        + ("; a rebuild at that version gives different files" if rebuilt else ""),
+        hint=f"a version is never reused; the index has {', '.join(map(str, on_index))}: "
+        f"pass --bump patch or --version with a newer one, or restore the tracking "
+        "file and tags of the releases it holds",
+    )
+
+
 def _verify_failed(
     exc: PackyardError, plan: ReleasePlan, target: RepositoryConfig
 ) -> PackyardError:
-    """The error for a failed verification: the files are on the index, so the version
-    is used up there; what to do next."""
+    """The error for a failed verification: the files are on the index (the intent of
+    the release is kept); what to do next."""
     message = (
         f"{plan.dist_name} {plan.version} was uploaded to {target.name!r} but did not "
         f"verify: {exc.message}"
     )
     hint = (
-        f"its files are on the index, so version {plan.version} is used up there and will "
-        "never be uploaded again; nothing was tagged, recorded or committed. Fix the cause, "
-        f"commit, then release the next patch: invoke release {plan.package} --bump patch "
+        f"its files are on the index; nothing was tagged, recorded or committed. Fix the "
+        f"cause, then run invoke release {plan.package} --repository {target.name} again: "
+        "it adopts those files (verifies, records, commits and tags); if they are broken, "
+        f"release the next patch instead: invoke release {plan.package} --bump patch "
         f"--repository {target.name}"
         + (f" (the verification said: {exc.hint})" if exc.hint else "")
     )
@@ -536,26 +629,6 @@ def _verify_failed(
             message, step="verify", returncode=exc.returncode, output=exc.output, hint=hint
         )
     return ReleaseError(message, hint=hint)
-
-
-def _record(
-    repo: Repository, plan: ReleasePlan, record: dict[str, Any], options: ReleaseOptions
-) -> None:
-    root = repo.config.root
-    try:
-        path = record_release(repo.config.state_dir, plan.package, record)
-        readme = root / "README.md"
-        update_readme(repo, readme=readme)
-        if options.commit:
-            gitutil.commit_paths(root, [path, readme], release_subject(plan.package, plan.version))
-        gitutil.create_tag(root, plan.tag, f"{plan.dist_name} {plan.version}")
-    except PackyardError as exc:
-        raise ReleaseError(
-            f"{plan.dist_name} {plan.version} is uploaded and verified, but recording it "
-            f"failed: {exc.message}",
-            hint="finish by hand: the tracking file and README may be written; commit them "
-            f"and run git tag -a {plan.tag} -m '{plan.dist_name} {plan.version}'",
-        ) from exc
 
 
 def _print_dry_run(
@@ -604,6 +677,7 @@ GENERATED_PATHS = (
     ".packyard/index/",
     ".packyard/wheelhouse/",
     ".packyard/.pypiserver-",
+    ".packyard/pending/",
 )
 
 
@@ -672,6 +746,17 @@ def release(
     wanted = split_names(names)
     if not wanted:
         raise ReleaseError("no package named", hint="invoke release NAME [NAME...]")
+    unknown: dict[str, ReleaseResult] = {}
+    for name in wanted:  # names first: an unknown one starts nothing
+        try:
+            package = repo.package(name).name
+        except PackyardError as exc:
+            unknown[name] = ReleaseResult(package=name, status="failed", error=exc)
+            continue
+        if not options.dry_run:
+            release_state.recover(repo, package, progress)
+    if len(unknown) == len(wanted):
+        return [unknown[name] for name in wanted]
     check_work_tree(repo)
     if not options.dry_run:
         gitutil.check_identity(repo.config.root)
@@ -683,6 +768,9 @@ def release(
     results: list[ReleaseResult] = []
     with _started(repo, target, options, progress) as live:
         for name in ordered:
+            if name in unknown:
+                results.append(unknown[name])
+                continue
             results.append(
                 release_package(
                     repo,
@@ -727,8 +815,17 @@ def _started(
         yield target.with_urls(index.url, index.simple_url)
 
 
-def summary(results: Sequence[ReleaseResult]) -> str:
-    """A plain-text summary: one line per package, failures with their reason."""
+def error_text(result: ReleaseResult) -> str:
+    """A failed result's whole error (:meth:`~packyard.errors.PackyardError.render`),
+    led by the package's name unless the message starts with it already."""
+    text = result.error.render() if result.error else "unknown error"
+    return text if text.startswith(f"{result.package}:") else f"{result.package}: {text}"
+
+
+def summary(results: Sequence[ReleaseResult], *, reasons: bool = True) -> str:
+    """A plain-text summary: one line per package, failures with their reason (the first
+    line of the message; without it when ``reasons`` is False, for a caller that prints
+    :func:`error_text` after it)."""
     lines = []
     for r in results:
         version = r.plan.version if r.plan else ""
@@ -739,9 +836,11 @@ def summary(results: Sequence[ReleaseResult]) -> str:
         elif r.status == "nothing":
             line = f"unchanged {r.package}: nothing to release"
         else:
-            reason = r.error.message if r.error else "unknown error"
-            step = getattr(r.error, "step", None)
-            line = f"FAILED    {r.package}" + (f" at {step}" if step else "") + f": {reason}"
+            reason = (r.error.message if r.error else "unknown error").splitlines()[0]
+            reason = reason.removeprefix(f"{r.package}: ")
+            step = getattr(r.error, "step", None) or (r.steps[-1][0] if r.steps else None)
+            line = f"FAILED    {r.package}" + (f" at {step}" if step else "")
+            line += f": {reason}" if reasons else ""
         lines.append(line)
         lines.extend(f"  warning: {w}" for w in r.warnings)
     return "\n".join(lines)

@@ -44,7 +44,7 @@ _BRACKETS = re.compile(r"^(?P<groups>(?:\[[^\[\]]+\]\s*)+)(?P<rest>.*)$")
 _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:\s*(?P<text>.*)$", re.MULTILINE)
 
 #: The subject of the commit that records a release (see :mod:`packyard.release`).
-RELEASE_COMMIT = re.compile(r"^release\([^()]*\): v\S+")
+RELEASE_COMMIT = re.compile(r"^release\((?P<name>[^()]*)\): v(?P<version>\S+)")
 
 
 def release_subject(name: str, version: str) -> str:
