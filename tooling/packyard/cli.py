@@ -57,7 +57,15 @@ def _requirements(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     if not path.exists():
-        raise PackyardError("no such file or folder", path=path)
+        # A path given relative to the repository root (packages/NAME) works from any
+        # folder inside the repository.
+        try:
+            from_root = find_root() / path
+        except ConfigError:
+            from_root = path
+        if path.is_absolute() or not from_root.exists():
+            raise PackyardError("no such file or folder", path=path)
+        path = from_root
     inference = None
     extras = {}
     match = []

@@ -60,7 +60,7 @@ from packyard.chores import check_new_name, refresh_readme
 from packyard.discovery import Package
 from packyard.errors import PackageError, PackyardError
 from packyard.gates.licenses import spdx_from_text
-from packyard.gates.lint import lint_files
+from packyard.gates.lint import lint_paths
 from packyard.import_map import ImportMap, validate_map
 from packyard.metadata import read_package
 from packyard.names import distribution_name
@@ -253,7 +253,7 @@ def import_paa(
             item.files = sorted(
                 p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
             )
-            item.lint = _lint_staged(root, staging, folder, repo.config.packages_dir)
+            item.lint = _lint_staged(repo, staging, folder)
             history = _stage_history(config, name, staging / "state", index_url, base, item)
             staged.append((folder, repo.config.packages_dir / name))
             if history is not None:
@@ -270,15 +270,19 @@ def import_paa(
     return report
 
 
-def _lint_staged(root: Path, staging: Path, folder: Path, packages_dir: Path) -> list[str]:
-    """The lint gate's findings for a staged package, its paths as they will be in the
+def _lint_staged(repo: Repository, staging: Path, folder: Path) -> list[str]:
+    """The lint gate's findings for a staged package (its files, tests, docs and
+    notebooks, with the settings it will have in place: see
+    :func:`packyard.gates.lint.package_lint_settings`), its paths as they will be in the
     repository (``packages/NAME/...``); a note instead when ruff cannot run."""
-    files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    packages_dir = repo.config.packages_dir
     try:
-        findings = lint_files(root, files, cwd=staging / "packages")
+        findings = lint_paths(
+            repo.config, packages_dir / folder.name, [folder], cwd=staging / "packages"
+        )
     except PackyardError as exc:
         return [f"lint not checked: {exc.message}"]
-    prefix = os.path.relpath(packages_dir, root).replace(os.sep, "/")
+    prefix = os.path.relpath(packages_dir, repo.config.root).replace(os.sep, "/")
     return [f"{prefix}/{line}" for line in findings]
 
 
