@@ -368,10 +368,14 @@ def _keep_mcp_server_name(
         MCP_SERVER_SHIM.format(name=name, dist=distribution_name(name)),
     )
     item.carried.append(
-        f"mcp/{name}.py -> {name}/mcp.py; {name}/mcp_server.py added: paa's module name "
-        f"stays importable ({name}.mcp_server forwards to {name}.mcp)"
+        f"{name}/mcp_server.py added: paa's name for the MCP module stays importable and "
+        f"runnable ({name}.mcp_server forwards to {name}.mcp)"
     )
-    if re.search(r"\bmcp\.server\.fastmcp\b", text):
+    uses_fastmcp = any(
+        re.search(r"\bmcp\.server\.fastmcp\b", line) and "#-" not in line
+        for line in text.splitlines()
+    )
+    if uses_fastmcp:
         extras = metadata.setdefault("extras_require", {})
         extras.setdefault("mcp", [])
         extras["mcp"] = [*extras["mcp"], "mcp<2"]

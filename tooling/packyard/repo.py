@@ -179,7 +179,10 @@ class Repository:
         local = {package.name, "conftest"}
         for path in package.test_paths:
             if path.is_dir():
-                local |= {p.stem for p in path.rglob("*.py")} | {path.name}
+                # Its modules and the folders holding them (helper packages).
+                modules = list(path.rglob("*.py"))
+                local |= {p.stem for p in modules} | {p.parent.name for p in modules}
+                local.add(path.name)
             else:
                 local.add(path.stem)
         files = collected_test_files(package.test_paths)
@@ -242,7 +245,7 @@ class Repository:
         source = self.source(name)
         inference = self.inference(name)
         self.sibling_closure(name)
-        pins = _listed_specifiers(source.project)
+        pins = listed_specifiers(source.project)
         dependencies = [self._requirement_text(r, pins) for r in inference.required]
         optional = [self._requirement_text(r, pins) for r in inference.optional]
         table: dict[str, Any] = {}
@@ -297,7 +300,7 @@ class Repository:
     ) -> str:
         """A requirement as written into the metadata: one without a specifier takes the
         one the package lists for the same distribution anywhere in its ``[project]``
-        table (``pins``, see :func:`_listed_specifiers`: one requirement, one specifier,
+        table (``pins``, see :func:`listed_specifiers`: one requirement, one specifier,
         wherever it appears); a sibling without either requires at least its latest
         release."""
         pinned = (pins or {}).get(requirement.key)
@@ -313,7 +316,7 @@ class Repository:
         return text
 
 
-def _listed_specifiers(project: dict[str, Any]) -> dict[str, Requirement]:
+def listed_specifiers(project: dict[str, Any]) -> dict[str, Requirement]:
     """PEP 503 name -> the first requirement with a version specifier a package lists in
     its ``[project]`` dependencies or optional dependencies (malformed entries are left
     to the validation that reports them)."""
