@@ -12,11 +12,11 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from packyard import tomlcompat
 from packyard.cli import main
 from packyard.errors import ReleaseError
 from packyard.gates import run_gate
 from packyard.localindex import LocalIndex
+from packyard.paa_import import import_paa
 from packyard.paa_rewrite import RewriteContext, rewrite_test_file
 from packyard.repo import Repository
 from packyard.siblings import check_siblings
@@ -58,7 +58,10 @@ def test_a_paa_repository_moves_over_and_its_packages_pass(
     db, cli = section(out, "store_db"), section(out, "store_cli")
 
     # 3. Tests rewritten; what is not rewritable is listed as file:line.
-    assert "needs a hand fix (1):\n    packages/store_db/tests/test_store_db.py:35: 'mcp/store_db.py'" in db
+    assert (
+        "needs a hand fix (1):\n    packages/store_db/tests/test_store_db.py:35: 'mcp/store_db.py'"
+        in db
+    )
     assert "packages/store_cli/tests/test_store_cli.py:26: 'README.md' is a path" in cli
     tests = (root / "packages/store_cli/tests/test_store_cli.py").read_text()
     assert "import store_cli.cli\n" in tests
@@ -225,16 +228,11 @@ def test_pins_hold_in_every_extra_and_fastmcp_pins_the_sdk(
                 "try:\n    import somelib\n    import otherlib\n"
                 "except ImportError:\n    somelib = otherlib = None\n"
             ),
-            "mcp/opt.py": (
-                "from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('opt')\n"
-            ),
+            "mcp/opt.py": ("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('opt')\n"),
         },
     )
     root = destination(make_repo, "https://pypi.org/simple")
-    monkeypatch_free = Repository.open(root)
-    from packyard.paa_import import import_paa
-
-    report = import_paa(monkeypatch_free, paa, progress=lambda _: None)
+    report = import_paa(Repository.open(root), paa, progress=lambda _: None)
     table = Repository.open(root).project_table("opt")
     extras = table["optional-dependencies"]
     assert extras["optional"] == ["otherlib>=3.11.2", "somelib==0.8.0"]

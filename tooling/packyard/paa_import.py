@@ -14,10 +14,13 @@ local components it imports        ``NAME/components/...`` (its relative imports
                                    only paa's ``cli``)
 ``api_routes/NAME.py``             ``NAME/routes.py`` (extra ``api``)
 ``streamlit/NAME.py``              ``NAME/app.py`` (extra ``app``)
-``mcp/NAME.py``                    ``NAME/mcp.py`` (extra ``mcp``)
+``mcp/NAME.py``                    ``NAME/mcp.py`` (extra ``mcp``), and ``NAME/mcp_server.py``
+                                   (paa's name) forwarding to it
 ``artifacts/NAME/``                ``NAME/artifacts/``; ``artifact_urls`` -> ``*.link``
 ``extra_docs/NAME/``, notebook     ``NAME/docs/``
-``tests/NAME/``                    ``NAME/tests/`` (``python_modules.`` imports rewritten)
+``tests/NAME/``                    ``NAME/tests/`` (rewritten: :mod:`packyard.paa_rewrite`)
+``.paa/docs``, ``.paa/pyproject``  linked files, ``requires-python``
+                                   (:mod:`packyard.paa_leftovers`)
 ``LICENSE`` (``license_path``)     ``NAME/LICENSE``
 ``__package_metadata__``, pins     ``NAME/pyproject.toml`` (partial ``[project]``), with
 and markers, package mapping       ``[tool.packyard.import-map]``
@@ -34,7 +37,8 @@ Everything is written under ``.packyard/`` first and moved into place only when 
 package was assembled and reads back as a valid packyard package: a failure writes
 nothing, and a dry run (staged in the system's temporary folder) creates nothing. Each
 staged package goes through the lint gate's ruff check; its findings are a warning in the
-report (the import proceeds). After an import the README package table is regenerated
+report (the import proceeds), as are sibling pins that exclude the sibling's version here
+(stale pins, see :mod:`packyard.siblings`). After an import the README package table is regenerated
 when the README has its marker comments.
 """
 
