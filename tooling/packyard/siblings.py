@@ -167,6 +167,31 @@ def stale_pins(repo: Repository, names: Iterable[str]) -> list[StalePin]:
     return found
 
 
+def siblings_from_repository(
+    repo: Repository, name: str, order: Sequence[str] | None = None
+) -> tuple[list[str], list[StalePin]]:
+    """The siblings a package is built, installed and resolved with from the repository's
+    code, and the stale pins whose siblings come from the index as pinned instead.
+
+    Args:
+        repo: the repository.
+        name: the package.
+        order: the siblings needed, each after those it needs; the package's
+            :meth:`Repository.sibling_closure` when None.
+
+    Returns:
+        ``(order without the stale-pinned siblings, the stale pins)``.
+
+    Raises:
+        PackyardError: a package cannot be read, its requirements inferred, or a sibling
+            cycle.
+    """
+    order = list(repo.sibling_closure(name) if order is None else order)
+    stale = stale_pins(repo, [repo.package(name).name, *order])
+    pinned = {pin.sibling for pin in stale}
+    return [s for s in order if s not in pinned], stale
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()

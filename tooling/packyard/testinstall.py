@@ -40,7 +40,7 @@ from packyard.building import (
 from packyard.errors import CommandFailed, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.siblings import stale_pins
+from packyard.siblings import siblings_from_repository
 from packyard.venvs import Venv, create_venv
 
 Progress = Callable[[str], None]
@@ -153,14 +153,14 @@ def test_install(
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
         tree = assemble(repo, package.name, version=version)
         test_needs = repo.test_inference(package.name)
-        siblings = _siblings_needed(repo, package.name, test_needs.siblings)
         # A stale pin (a sibling requirement that excludes the repository's version):
         # that sibling comes from the index as pinned, not from the repository's code.
-        stale = stale_pins(repo, [package.name, *siblings])
+        siblings, stale = siblings_from_repository(
+            repo, package.name, _siblings_needed(repo, package.name, test_needs.siblings)
+        )
         for pin in stale:
             report.warnings.append(pin.message(index_url))
             progress(f"warning: {report.warnings[-1]}")
-        siblings = [s for s in siblings if s not in {pin.sibling for pin in stale}]
         sibling_trees = [assemble(repo, s) for s in siblings]
         # Known before the wheel exists: pytest, the tests' needs and the package's own
         # third-party requirements. They go into the venv while the wheel builds. Siblings
