@@ -268,3 +268,13 @@ def test_rewrite_lists_what_it_cannot_map() -> None:
         "2: from cli import ...: import NAME.cli of the package instead",
         "4: 'artifacts/box/banner.txt' is a path relative to the old repository root",
     ]
+
+
+def test_a_dry_run_into_an_empty_repository_lists_the_stale_pin(make_repo: RepoFactory) -> None:
+    root = make_repo()
+    report = import_paa(Repository.open(root), FIXTURE, dry_run=True, progress=lambda _: None)
+    [cli] = [item for item in report.packages if item.name == "store_cli"]
+    [pin] = cli.stale_pins
+    assert pin.startswith("store-db==0.1.1 (packages/store_cli/pyproject.toml) excludes ")
+    assert "STALE SIBLING PIN(S) (1)" in report.render()
+    assert not (root / "packages" / "store_cli").exists()

@@ -59,7 +59,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from packyard import gitutil, paa_leftovers, paa_rewrite, paa_source, tomlcompat
-from packyard.chores import check_new_name, refresh_readme
+from packyard.chores import check_new_name, existing_packages, refresh_readme
 from packyard.discovery import Package
 from packyard.errors import PackageError, PackyardError
 from packyard.gates.licenses import spdx_from_text
@@ -208,7 +208,7 @@ def _list_stale_pins(
     """Each imported package's sibling pins that exclude the sibling's version here."""
     siblings = {
         canonicalize_name(package.dist_name): repo.version(package.name)
-        for package in repo.packages.values()
+        for package in existing_packages(repo).values()
     }
     for item in report.packages:
         siblings[distribution_name(item.name)] = item.releases[-1] if item.releases else "0.0.0"

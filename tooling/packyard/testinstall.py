@@ -15,7 +15,10 @@ Steps, in order (each failure names its step):
 ``import``    import the package from a temporary folder and check it came from the venv
 ``cli``       ``NAME --help`` for each console script
 ``tests``     pytest on a copy of the package's tests, plus the module's doctests for a
-              single-file package, in a temporary folder (the source is not on sys.path)
+              single-file package, in a temporary folder (the source is not on sys.path);
+              the working directory is the folder holding the copied ``tests/`` (or
+              ``test_NAME.py``), so paths relative to the package folder
+              (``tests/data/x.json``) resolve as when pytest runs in ``packages/NAME``
 """
 
 from __future__ import annotations
