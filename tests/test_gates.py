@@ -390,10 +390,23 @@ def test_lint_gate_reports_ruff_findings_in_the_package_only(
     status, reports = gate_json(root, monkeypatch, capsys, "lint", "messy,tidy")
     assert status == 0 and all(r["ok"] for r in reports)
 
-    # Without a ruff configuration only the classic rules apply; with one, its rules do.
+    # Packages have lint settings of their own: ruff's classic rules by default; the root
+    # [tool.ruff] (for the repository's tooling) never applies to them.
     (root / "packages" / "messy.py").write_text('"""Messy."""\n\nprint("hi")\n')
     assert gate_json(root, monkeypatch, capsys, "lint", "messy")[0] == 0
     with (root / "pyproject.toml").open("a") as stream:
         stream.write('\n[tool.ruff.lint]\nextend-select = ["T20"]\n')
+    assert gate_json(root, monkeypatch, capsys, "lint", "messy")[0] == 0
+    # [tool.packyard.lint] sets them ...
+    with (root / "pyproject.toml").open("a") as stream:
+        stream.write('\n[tool.packyard.lint]\nselect = ["F", "T20"]\n')
     status, [report] = gate_json(root, monkeypatch, capsys, "lint", "messy")
     assert status == 1 and "T201" in report["problems"][0]
+    # ... and a packages/ruff.toml wins over it.
+    (root / "packages" / "ruff.toml").write_text('[lint]\nselect = ["F"]\n')
+    assert gate_json(root, monkeypatch, capsys, "lint", "messy")[0] == 0
+    (root / "packages" / "ruff.toml").unlink()
+    with (root / "pyproject.toml").open("a") as stream:
+        stream.write('selct = ["F"]\n')
+    assert main(["gate", "lint", "messy"]) == 1
+    assert "unknown key 'selct' in [tool.packyard.lint]" in capsys.readouterr().err

@@ -38,6 +38,7 @@ Running what an installed package ships (in the environment packyard runs from):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -50,16 +51,27 @@ from packyard.errors import ConfigError, PackyardError
 
 
 def _requirements(args: argparse.Namespace) -> int:
+    from packaging.requirements import Requirement
+
     from packyard.config import find_root
     from packyard.import_map import ImportMap
-    from packyard.inference import infer, local_modules_of
-    from packyard.repo import Repository
+    from packyard.inference import InferredRequirement, infer, local_modules_of
+    from packyard.repo import Repository, listed_specifiers
 
     path = Path(args.path)
     if not path.exists():
-        raise PackyardError("no such file or folder", path=path)
+        # A path given relative to the repository root (packages/NAME) works from any
+        # folder inside the repository.
+        try:
+            from_root = find_root() / path
+        except ConfigError:
+            from_root = path
+        if path.is_absolute() or not from_root.exists():
+            raise PackyardError("no such file or folder", path=path)
+        path = from_root
     inference = None
     extras = {}
+    pins: dict[str, Requirement] = {}
     match = []
     repo_map: dict[str, str] = {}
     try:
@@ -74,6 +86,7 @@ def _requirements(args: argparse.Namespace) -> int:
     if match:
         inference = repo.inference(match[0].name)
         extras = repo.extra_inferences(match[0].name)
+        pins = listed_specifiers(repo.source(match[0].name).project)
     else:
         files, local = local_modules_of(path)
         inference = infer(
@@ -84,10 +97,20 @@ def _requirements(args: argparse.Namespace) -> int:
         )
     from packyard.extras import with_extra
 
-    rows = [(r, r.pep508(), "optional" if r.optional else None) for r in inference.requirements]
+    def pinned(r: InferredRequirement) -> InferredRequirement:
+        # One requirement, one specifier: what the package pins anywhere in its metadata.
+        pin = pins.get(r.key)
+        if pin is None or r.requirement.specifier:
+            return r
+        requirement = Requirement(str(r.requirement))
+        requirement.specifier = pin.specifier
+        return dataclasses.replace(r, requirement=requirement)
+
+    found_rows = [pinned(r) for r in inference.requirements]
+    rows = [(r, r.pep508(), "optional" if r.optional else None) for r in found_rows]
     for extra, found in extras.items():  # routes.py, app.py, mcp.py: their extras
-        rows += [(r, with_extra(r.requirement, extra), extra) for r in found.required]
-        rows += [(r, r.pep508(), "optional") for r in found.optional]
+        rows += [(r, with_extra(r.requirement, extra), extra) for r in map(pinned, found.required)]
+        rows += [(r, r.pep508(), "optional") for r in map(pinned, found.optional)]
     for warning in [*inference.warnings, *(w for f in extras.values() for w in f.warnings)]:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:

@@ -22,6 +22,8 @@ Quality-gate keys (read by :mod:`packyard.gates`)::
     audit-url = "https://api.osv.dev/v1/query"   # the OSV API, for audit-service = "osv"
     [tool.packyard.license-overrides]   # distribution -> SPDX expression, when its
     "some-dist" = "MIT"                 # metadata says nothing usable
+    [tool.packyard.lint]            # ruff settings for packages/ (not the root [tool.ruff])
+    select = ["E4", "E7", "E9", "F"]    # the default; also ignore = [...], line-length
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ KNOWN_KEYS = (
     "audit",
     "audit-service",
     "audit-url",
+    "lint",
 )
 
 
@@ -92,26 +95,58 @@ class RepoConfig:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """Return the nearest folder at or above ``start`` whose ``pyproject.toml`` has a
-    ``[tool.packyard]`` table.
+    """Return the packaging repository's root: the folder at or above ``start`` whose
+    ``pyproject.toml`` has a ``[tool.packyard]`` table and that holds the packages folder
+    it configures (``packages-dir``, default ``packages``).
+
+    A package's own ``pyproject.toml`` (``packages/NAME/pyproject.toml``, which may hold
+    ``[tool.packyard.import-map]``) is never a root: a folder with ``__init__.py`` is a
+    Python package, and a folder without its configured packages folder is passed over
+    while one further up has it. So the root is the same from any working directory
+    inside the repository. A repository whose packages folder does not exist yet is found
+    all the same (the nearest such folder that is not a Python package), and its commands
+    then say the folder is missing.
 
     Args:
         start: where to begin; the current directory when None.
 
     Raises:
-        ConfigError: no such folder up to the file system root.
+        ConfigError: no such folder up to the file system root (outside any repository).
     """
     here = (start or Path.cwd()).resolve()
+    fallback: Path | None = None
     for folder in (here, *here.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "[tool.packyard" in candidate.read_text(
-            encoding="utf-8", errors="replace"
-        ):
-            return folder
+        table = _packyard_table(folder / "pyproject.toml")
+        if table is None or (folder / "__init__.py").is_file():
+            continue
+        packages_dir = table.get("packages-dir", "packages")
+        if not isinstance(packages_dir, str) or (folder / packages_dir).is_dir():
+            return folder  # (a wrong type is load_config's error to report)
+        fallback = fallback or folder
+    if fallback is not None:
+        return fallback
     raise ConfigError(
-        f"no pyproject.toml with a [tool.packyard] table at or above {here}",
+        f"not inside a packaging repository: no pyproject.toml with a [tool.packyard] table "
+        f"at or above {here}",
         hint="run from inside a packaging repository, or add [tool.packyard] to its pyproject.toml",
     )
+
+
+def _packyard_table(path: Path) -> dict[str, Any] | None:
+    """The ``[tool.packyard]`` table of a ``pyproject.toml`` (None without one). A file
+    that is not valid TOML but mentions the table counts as having an empty one, so that
+    :func:`load_config` reports its syntax error."""
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if "[tool.packyard" not in text and "packyard" not in text:
+        return None
+    try:
+        data = tomlcompat.loads(text, source=path)
+    except ConfigError:
+        return {} if "[tool.packyard" in text else None
+    table = data.get("tool", {}).get("packyard") if isinstance(data.get("tool"), dict) else None
+    return table if isinstance(table, dict) else ({} if table is not None else None)
 
 
 def load_config(root: Path | None = None) -> RepoConfig:

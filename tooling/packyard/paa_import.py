@@ -14,10 +14,13 @@ local components it imports        ``NAME/components/...`` (its relative imports
                                    only paa's ``cli``)
 ``api_routes/NAME.py``             ``NAME/routes.py`` (extra ``api``)
 ``streamlit/NAME.py``              ``NAME/app.py`` (extra ``app``)
-``mcp/NAME.py``                    ``NAME/mcp.py`` (extra ``mcp``)
+``mcp/NAME.py``                    ``NAME/mcp.py`` (extra ``mcp``), and ``NAME/mcp_server.py``
+                                   (paa's name) forwarding to it
 ``artifacts/NAME/``                ``NAME/artifacts/``; ``artifact_urls`` -> ``*.link``
 ``extra_docs/NAME/``, notebook     ``NAME/docs/``
-``tests/NAME/``                    ``NAME/tests/`` (``python_modules.`` imports rewritten)
+``tests/NAME/``                    ``NAME/tests/`` (rewritten: :mod:`packyard.paa_rewrite`)
+``.paa/docs``, ``.paa/pyproject``  linked files, ``requires-python``
+                                   (:mod:`packyard.paa_leftovers`)
 ``LICENSE`` (``license_path``)     ``NAME/LICENSE``
 ``__package_metadata__``, pins     ``NAME/pyproject.toml`` (partial ``[project]``), with
 and markers, package mapping       ``[tool.packyard.import-map]``
@@ -34,7 +37,8 @@ Everything is written under ``.packyard/`` first and moved into place only when 
 package was assembled and reads back as a valid packyard package: a failure writes
 nothing, and a dry run (staged in the system's temporary folder) creates nothing. Each
 staged package goes through the lint gate's ruff check; its findings are a warning in the
-report (the import proceeds). After an import the README package table is regenerated
+report (the import proceeds), as are sibling pins that exclude the sibling's version here
+(stale pins, see :mod:`packyard.siblings`). After an import the README package table is regenerated
 when the README has its marker comments.
 """
 
@@ -46,7 +50,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +58,24 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
-from packyard import gitutil, paa_source
-from packyard.chores import check_new_name, refresh_readme
+from packyard import gitutil, paa_leftovers, paa_rewrite, paa_source, tomlcompat
+from packyard.chores import check_new_name, existing_packages, refresh_readme
 from packyard.discovery import Package
 from packyard.errors import PackageError, PackyardError
 from packyard.gates.licenses import spdx_from_text
-from packyard.gates.lint import lint_files
+from packyard.gates.lint import lint_paths
 from packyard.import_map import ImportMap, validate_map
 from packyard.metadata import read_package
 from packyard.names import distribution_name
+from packyard.paa_report import ImportReport, PackageImport, stale_pin_lines
 from packyard.repo import Repository
 from packyard.stdlib import is_stdlib
+from packyard.testfiles import collected_test_files
 from packyard.tracking import record_release, tracking_file
 
 Progress = Callable[[str], None]
 
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
-#: How many lint findings the report shows per package.
-MAX_LINT_SHOWN = 20
 IGNORE_MARKER = "# packyard: ignore"
 #: paa file -> (packyard module, extra its pins go to; None: the core dependencies).
 PARTS = {
@@ -98,78 +101,6 @@ METADATA_KEYS = (
     "artifact_urls",
     "readme",
 )
-
-
-@dataclass
-class PackageImport:
-    """What the import did for one package.
-
-    Attributes:
-        name: the import name.
-        files: the files written, relative to the package folder (POSIX), sorted.
-        carried: what was carried over, one line each.
-        not_carried: what could not be carried over (or needs a look), one line each.
-        releases: the versions recorded, oldest first.
-        lint: what the lint gate (ruff, with the repository's settings) finds in the
-            imported code, ``packages/NAME/FILE:LINE:COL: CODE message``; empty when it
-            passes. ``invoke release`` stops at these until they are fixed.
-    """
-
-    name: str
-    files: list[str] = field(default_factory=list)
-    carried: list[str] = field(default_factory=list)
-    not_carried: list[str] = field(default_factory=list)
-    releases: list[str] = field(default_factory=list)
-    lint: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    """What ``import-paa`` did.
-
-    Attributes:
-        source: the paa repository.
-        packages: one entry per package imported.
-        notes: repository-level findings (settings to add to the root ``pyproject.toml``).
-        dry_run: nothing was written.
-    """
-
-    source: Path
-    packages: list[PackageImport] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    def render(self) -> str:
-        """The report as text, one section per package."""
-        lines = [
-            ("would import" if self.dry_run else "imported")
-            + f" {len(self.packages)} package(s) from {self.source}"
-        ]
-        for item in self.packages:
-            released = ""
-            if len(item.releases) == 1:
-                released = f", release {item.releases[0]}"
-            elif item.releases:
-                released = f", releases {item.releases[0]} .. {item.releases[-1]}"
-            lines.append(f"\n{item.name}: {len(item.files)} file(s){released}")
-            lines += [f"  carried: {c}" for c in item.carried]
-            lines += [f"  NOT CARRIED: {n}" for n in item.not_carried]
-            if item.lint:
-                lines.append(
-                    f"  WARNING: the imported code fails the lint gate ({len(item.lint)} "
-                    f"finding(s)): invoke release stops there; fix them (ruff check --fix "
-                    f"packages/{item.name} fixes some) or release with --skip-gates"
-                )
-                lines += [f"  lint: {finding}" for finding in item.lint[:MAX_LINT_SHOWN]]
-                if len(item.lint) > MAX_LINT_SHOWN:
-                    lines.append(
-                        f"  lint: ... and {len(item.lint) - MAX_LINT_SHOWN} more "
-                        f"(nox -s lint-{item.name} lists them all)"
-                    )
-        if self.notes:
-            lines.append("")
-            lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines) + "\n"
 
 
 def import_paa(
@@ -248,17 +179,18 @@ def import_paa(
             progress(f"[import-paa] {name}")
             item = PackageImport(name=name)
             folder = staging / "packages" / name
-            _assemble(repo, config, name, folder, mapping, item)
+            _assemble(repo, config, name, folder, mapping, item, available)
             _check_staged(name, folder)
             item.files = sorted(
                 p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
             )
-            item.lint = _lint_staged(root, staging, folder, repo.config.packages_dir)
+            item.lint = _lint_staged(repo, staging, folder)
             history = _stage_history(config, name, staging / "state", index_url, base, item)
             staged.append((folder, repo.config.packages_dir / name))
             if history is not None:
                 staged.append((history, tracking_file(state, name)))
             report.packages.append(item)
+        _list_stale_pins(repo, report, staging, chosen)
         if not dry_run:
             _move_into_place(staged)
     if not dry_run:
@@ -270,15 +202,38 @@ def import_paa(
     return report
 
 
-def _lint_staged(root: Path, staging: Path, folder: Path, packages_dir: Path) -> list[str]:
-    """The lint gate's findings for a staged package, its paths as they will be in the
+def _list_stale_pins(
+    repo: Repository, report: ImportReport, staging: Path, chosen: list[str]
+) -> None:
+    """Each imported package's sibling pins that exclude the sibling's version here."""
+    siblings = {
+        canonicalize_name(package.dist_name): repo.version(package.name)
+        for package in existing_packages(repo).values()
+    }
+    for item in report.packages:
+        siblings[distribution_name(item.name)] = item.releases[-1] if item.releases else "0.0.0"
+    prefix = os.path.relpath(repo.config.packages_dir, repo.config.root).replace(os.sep, "/")
+    for item in report.packages:
+        path = staging / "packages" / item.name / "pyproject.toml"
+        project = tomlcompat.load(path).get("project", {})
+        own = {distribution_name(item.name)}
+        others = {k: v for k, v in siblings.items() if k not in own}
+        item.stale_pins = stale_pin_lines(project, others, f"{prefix}/{item.name}/pyproject.toml")
+
+
+def _lint_staged(repo: Repository, staging: Path, folder: Path) -> list[str]:
+    """The lint gate's findings for a staged package (its files, tests, docs and
+    notebooks, with the settings it will have in place: see
+    :func:`packyard.gates.lint.package_lint_settings`), its paths as they will be in the
     repository (``packages/NAME/...``); a note instead when ruff cannot run."""
-    files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    packages_dir = repo.config.packages_dir
     try:
-        findings = lint_files(root, files, cwd=staging / "packages")
+        findings = lint_paths(
+            repo.config, packages_dir / folder.name, [folder], cwd=staging / "packages"
+        )
     except PackyardError as exc:
         return [f"lint not checked: {exc.message}"]
-    prefix = os.path.relpath(packages_dir, root).replace(os.sep, "/")
+    prefix = os.path.relpath(packages_dir, repo.config.root).replace(os.sep, "/")
     return [f"{prefix}/{line}" for line in findings]
 
 
@@ -292,6 +247,7 @@ def _assemble(
     folder: Path,
     mapping: dict[str, str],
     item: PackageImport,
+    packages: list[str],
 ) -> None:
     folder.mkdir(parents=True)
     module_path = config.module_dir / f"{name}.py"
@@ -331,10 +287,7 @@ def _assemble(
         _write(folder / f"{module}.py", text)
         item.carried.append(f"{_rel(path, config.root)} -> {name}/{module}.py")
         if module == "mcp":
-            item.not_carried.append(
-                "mcp.py is paa's MCP module as it was: packyard expects it to define "
-                "`mcp = FastMCP(...)`; check it"
-            )
+            _keep_mcp_server_name(name, text, folder, metadata, item)
 
     _copy_tree(config.part("artifacts_dir", name, ""), folder / "artifacts", config, item)
     for key, url in dict(metadata.get("artifact_urls") or {}).items():
@@ -350,7 +303,16 @@ def _assemble(
         else:
             _copy(notebook, target)
             item.carried.append(f"{_rel(notebook, config.root)} -> {name}/docs/example.ipynb")
-    _copy_tests(config, name, folder, item)
+    prefix = os.path.relpath(repo.config.packages_dir, repo.config.root).replace(os.sep, "/")
+    _copy_tests(config, name, folder, item, packages, prefix)
+    carried, not_carried = paa_leftovers.carry_linked_files(config.root, name, folder / "docs")
+    item.carried += carried
+    item.not_carried += not_carried + paa_leftovers.history_entries(config.root, name)
+    if not metadata.get("requires_python"):
+        value = paa_leftovers.requires_python(config.root, name)
+        if value:
+            metadata["requires_python"] = value
+            item.carried.append(f".paa/pyproject/{name}.toml requires-python {value!r}")
     if config.license_path is not None:
         _copy(config.license_path, folder / config.license_path.name)
         item.carried.append(f"{_rel(config.license_path, config.root)} -> {name}/")
@@ -372,6 +334,59 @@ def _assemble(
         "# dependencies it infers from the imports; what is set here wins.\n"
     )
     _write(folder / "pyproject.toml", header + tomli_w.dumps(data))
+
+
+MCP_SERVER_SHIM = '''"""package-auto-assembler's name for this package's MCP module, ``mcp.py`` in
+packyard: kept so that code importing or running ``{name}.mcp_server`` by name keeps
+working (written by ``invoke import-paa``).
+"""
+
+
+def __getattr__(attribute):
+    try:
+        from . import mcp as module
+    except ImportError as exc:  # the extra "mcp" is not installed
+        raise ImportError(
+            "{name}.mcp_server needs the extra 'mcp': pip install '{dist}[mcp]'"
+        ) from exc
+    return getattr(module, attribute)
+
+
+if __name__ == "__main__":
+    import runpy
+
+    runpy.run_module("{name}.mcp", run_name="__main__")
+'''
+
+
+def _keep_mcp_server_name(
+    name: str, text: str, folder: Path, metadata: dict[str, Any], item: PackageImport
+) -> None:
+    """paa ships the MCP module as ``NAME/mcp_server.py``; packyard's is ``NAME/mcp.py``.
+    Keep the old name importable and runnable (``mcp_server.py`` forwards to ``mcp.py``
+    lazily, so the core install does not need the ``mcp`` extra), and pin ``mcp<2`` in
+    the extra when the module uses the SDK 1.x ``FastMCP`` (renamed ``MCPServer`` in 2.x).
+    """
+    _write(
+        folder / "mcp_server.py",
+        MCP_SERVER_SHIM.format(name=name, dist=distribution_name(name)),
+    )
+    item.carried.append(
+        f"{name}/mcp_server.py added: paa's name for the MCP module stays importable and "
+        f"runnable ({name}.mcp_server forwards to {name}.mcp)"
+    )
+    uses_fastmcp = any(
+        re.search(r"\bmcp\.server\.fastmcp\b", line) and "#-" not in line
+        for line in text.splitlines()
+    )
+    if uses_fastmcp:
+        extras = metadata.setdefault("extras_require", {})
+        extras.setdefault("mcp", [])
+        extras["mcp"] = [*extras["mcp"], "mcp<2"]
+        item.carried.append(
+            "mcp.py uses FastMCP of the MCP SDK 1.x (renamed MCPServer in 2.x): the extra "
+            "mcp requires mcp<2; move to `mcp = MCPServer(...)` to drop the pin"
+        )
 
 
 def _docstring_text(text: str) -> str:
@@ -517,7 +532,14 @@ def _copy_tree(source: Path, target: Path, config: paa_source.PaaConfig, item: P
     item.carried.append(f"{_rel(source, config.root)}/ -> {item.name}/{target.name}/")
 
 
-def _copy_tests(config: paa_source.PaaConfig, name: str, folder: Path, item: PackageImport) -> None:
+def _copy_tests(
+    config: paa_source.PaaConfig,
+    name: str,
+    folder: Path,
+    item: PackageImport,
+    packages: list[str],
+    packages_prefix: str,
+) -> None:
     sources = [config.part("tests_dir", name, ""), config.part("tests_dir", f"test_{name}")]
     for source in sources:
         if not source.exists():
@@ -531,32 +553,25 @@ def _copy_tests(config: paa_source.PaaConfig, name: str, folder: Path, item: Pac
     tests = folder / "tests"
     if not tests.is_dir():
         return
+    context = paa_rewrite.context_for(config, name, packages)
+    kinds: set[str] = set()
     rewritten = []
-    for path in sorted(tests.rglob("*.py")):
+    # Only the files pytest runs: other files under tests/ are data the tests read.
+    for path in collected_test_files([tests]):
+        relative = path.relative_to(folder.resolve()).as_posix()
         text = path.read_text(encoding="utf-8")
-        updated = _rewrite_test_imports(text, name)
-        if updated != text:
-            path.write_text(updated, encoding="utf-8")
-            rewritten.append(path.relative_to(folder).as_posix())
+        result = paa_rewrite.rewrite_test_file(text, context)
+        if result.text != text:
+            path.write_text(result.text, encoding="utf-8")
+            rewritten.append(relative)
+            kinds.update(result.rewritten)
+        where = f"{packages_prefix}/{name}/{relative}"
+        item.hand_fix += [f"{where}:{entry}" for entry in result.hand_fix]
     if rewritten:
         item.carried.append(
-            f"tests: imports of python_modules.* rewritten to {name}.* in {', '.join(rewritten)}"
+            f"tests rewritten for the packyard layout ({'; '.join(sorted(kinds))}) in "
+            f"{', '.join(rewritten)}"
         )
-
-
-def _rewrite_test_imports(text: str, name: str) -> str:
-    """``python_modules.X`` -> ``NAME.X`` in import statements (the module is ``NAME.NAME``
-    and its components ``NAME.components...`` in the packyard layout).
-
-    >>> _rewrite_test_imports("from python_modules.shout import S\\nimport os\\n", "shout")
-    'from shout.shout import S\\nimport os\\n'
-    """
-    return re.sub(
-        r"^(?P<lead>[ \t]*(?:from|import)[ \t]+)python_modules\.",
-        lambda m: f"{m.group('lead')}{name}.",
-        text,
-        flags=re.MULTILINE,
-    )
 
 
 # --- metadata ----------------------------------------------------------------------------

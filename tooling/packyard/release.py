@@ -460,6 +460,9 @@ def _release_one(
                     for r in earlier
                     if r.status == "failed"
                 },
+                repo_versions={
+                    canonicalize_name(r.name): Version(repo.version(r.name)) for r in needs
+                },
             )
     check_markers(repo.config.root / "README.md")
     if gitutil.resolve(repo.config.root, f"refs/tags/{plan.tag}"):

@@ -22,6 +22,7 @@ from packyard.import_map import ImportMap
 from packyard.imports import ImportRecord, ScanCache, scan_files
 from packyard.inference import Inference, InferredRequirement, infer
 from packyard.metadata import PackageSource, read_package
+from packyard.testfiles import collected_test_files
 from packyard.tracking import UNRELEASED_VERSION, current_version
 
 
@@ -171,17 +172,20 @@ class Repository:
 
     def test_inference(self, name: str) -> Inference:
         """The requirements of a package's tests beyond the package itself (third-party
-        test helpers such as ``hypothesis``; pytest is always installed)."""
+        test helpers such as ``hypothesis``; pytest is always installed): the imports of
+        the files pytest runs (:func:`packyard.testfiles.collected_test_files`), not of
+        every ``.py`` file under ``tests/`` (input files the tests read are data)."""
         package = self.package(name)
-        files: list[Path] = []
         local = {package.name, "conftest"}
         for path in package.test_paths:
             if path.is_dir():
-                files.extend(sorted(path.rglob("*.py")))
-                local |= {p.stem for p in path.rglob("*.py")} | {path.name}
+                # Its modules and the folders holding them (helper packages).
+                modules = list(path.rglob("*.py"))
+                local |= {p.stem for p in modules} | {p.parent.name for p in modules}
+                local.add(path.name)
             else:
-                files.append(path)
                 local.add(path.stem)
+        files = collected_test_files(package.test_paths)
         return infer(
             files,
             local_modules=local,
@@ -241,8 +245,9 @@ class Repository:
         source = self.source(name)
         inference = self.inference(name)
         self.sibling_closure(name)
-        dependencies = [self._requirement_text(r) for r in inference.required]
-        optional = [self._requirement_text(r) for r in inference.optional]
+        pins = listed_specifiers(source.project)
+        dependencies = [self._requirement_text(r, pins) for r in inference.required]
+        optional = [self._requirement_text(r, pins) for r in inference.optional]
         table: dict[str, Any] = {}
         table.update(self.config.defaults)
         table.update(
@@ -263,10 +268,12 @@ class Repository:
             own = extras.get(extra, [])
             listed = _requirement_names(own, source.project_origin, extra)
             inferred = [
-                self._requirement_text(r) for r in extra_inference.required if r.key not in listed
+                self._requirement_text(r, pins)
+                for r in extra_inference.required
+                if r.key not in listed
             ]
             extras[extra] = sorted({*own, *inferred})
-            optional += [self._requirement_text(r) for r in extra_inference.optional]
+            optional += [self._requirement_text(r, pins) for r in extra_inference.optional]
         if optional:
             extras["optional"] = sorted({*extras.get("optional", []), *optional})
         if extras:
@@ -288,15 +295,45 @@ class Repository:
             table["entry-points"] = groups
         return table
 
-    def _requirement_text(self, requirement: InferredRequirement) -> str:
-        """A requirement as written into the metadata: a sibling without a specifier
-        requires at least its latest release."""
+    def _requirement_text(
+        self, requirement: InferredRequirement, pins: dict[str, Requirement] | None = None
+    ) -> str:
+        """A requirement as written into the metadata: one without a specifier takes the
+        one the package lists for the same distribution anywhere in its ``[project]``
+        table (``pins``, see :func:`listed_specifiers`: one requirement, one specifier,
+        wherever it appears); a sibling without either requires at least its latest
+        release."""
+        pinned = (pins or {}).get(requirement.key)
+        if pinned is not None and not requirement.requirement.specifier:
+            with_pin = Requirement(str(requirement.requirement))
+            with_pin.specifier = pinned.specifier
+            return str(with_pin)
         text = str(requirement.requirement)
         if requirement.rule == "sibling" and not requirement.requirement.specifier:
             sibling_version = self.version(requirement.import_names[0])
             if sibling_version != UNRELEASED_VERSION:
                 text = f"{requirement.distribution}>={sibling_version}"
         return text
+
+
+def listed_specifiers(project: dict[str, Any]) -> dict[str, Requirement]:
+    """PEP 503 name -> the first requirement with a version specifier a package lists in
+    its ``[project]`` dependencies or optional dependencies (malformed entries are left
+    to the validation that reports them)."""
+    texts: list[object] = list(project.get("dependencies") or [])
+    extras = project.get("optional-dependencies") or {}
+    if isinstance(extras, dict):
+        for listed in extras.values():
+            texts += list(listed) if isinstance(listed, list) else []
+    found: dict[str, Requirement] = {}
+    for text in texts:
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement:
+            continue
+        if requirement.specifier:
+            found.setdefault(canonicalize_name(requirement.name), requirement)
+    return found
 
 
 def _requirement_names(texts: object, origin: Path | None, extra: str) -> set[str]:

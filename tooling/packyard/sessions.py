@@ -88,15 +88,17 @@ def test_install(session: Any, root: Path, name: str) -> None:
 
 
 def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None]) -> dict[str, Path]:
-    """Build the wheels of the sibling packages ``name`` needs (transitively).
+    """Build the wheels of the sibling packages ``name`` needs (transitively), except
+    those a stale pin takes from the index (see :mod:`packyard.siblings`).
 
     Returns:
         Distribution name -> wheel file, in dependency order.
     """
+    from packyard.siblings import siblings_from_repository
     from packyard.testinstall import build_and_check
 
     wheels = {}
-    for sibling in repo.sibling_closure(name):
+    for sibling in siblings_from_repository(repo, name)[0]:
         _, artifacts, _ = build_and_check(repo, sibling, progress=progress)
         wheels[repo.package(sibling).dist_name] = artifacts.wheel
     return wheels

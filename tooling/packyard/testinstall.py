@@ -9,11 +9,16 @@ Steps, in order (each failure names its step):
 ``venv``      a fresh virtual environment (uv, or virtualenv)
 ``install``   the wheel (never the source tree) with every extra it declares (``optional``,
               ``api``, ``app``, ``mcp``...), its dependencies, the wheels of sibling
-              packages it needs (built the same way), pytest and the tests' own needs
+              packages it needs (built the same way; a sibling pinned to a version that
+              excludes the repository's is installed as pinned from the index instead,
+              with a warning: see :mod:`packyard.siblings`), pytest and the tests' own needs
 ``import``    import the package from a temporary folder and check it came from the venv
 ``cli``       ``NAME --help`` for each console script
 ``tests``     pytest on a copy of the package's tests, plus the module's doctests for a
-              single-file package, in a temporary folder (the source is not on sys.path)
+              single-file package, in a temporary folder (the source is not on sys.path);
+              the working directory is the folder holding the copied ``tests/`` (or
+              ``test_NAME.py``), so paths relative to the package folder
+              (``tests/data/x.json``) resolve as when pytest runs in ``packages/NAME``
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from packyard.building import (
 from packyard.errors import CommandFailed, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
+from packyard.siblings import siblings_from_repository
 from packyard.venvs import Venv, create_venv
 
 Progress = Callable[[str], None]
@@ -54,6 +60,7 @@ class TestInstallReport:
         wheel_files: the wheel's file list.
         steps: (step name, seconds) in order.
         tests_run: whether any pytest tests or doctests ran.
+        warnings: what the user should look at (stale sibling pins), one line each.
     """
 
     package: str
@@ -62,6 +69,7 @@ class TestInstallReport:
     wheel_files: list[str] = field(default_factory=list)
     steps: list[tuple[str, float]] = field(default_factory=list)
     tests_run: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     __test__ = False  # not a pytest test class
 
@@ -148,7 +156,14 @@ def test_install(
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
         tree = assemble(repo, package.name, version=version)
         test_needs = repo.test_inference(package.name)
-        siblings = _siblings_needed(repo, package.name, test_needs.siblings)
+        # A stale pin (a sibling requirement that excludes the repository's version):
+        # that sibling comes from the index as pinned, not from the repository's code.
+        siblings, stale = siblings_from_repository(
+            repo, package.name, _siblings_needed(repo, package.name, test_needs.siblings)
+        )
+        for pin in stale:
+            report.warnings.append(pin.message(index_url))
+            progress(f"warning: {report.warnings[-1]}")
         sibling_trees = [assemble(repo, s) for s in siblings]
         # Known before the wheel exists: pytest, the tests' needs and the package's own
         # third-party requirements. They go into the venv while the wheel builds. Siblings

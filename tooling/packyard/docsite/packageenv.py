@@ -21,6 +21,7 @@ from packyard.assemble import assemble
 from packyard.building import build
 from packyard.proc import run
 from packyard.repo import Repository
+from packyard.siblings import siblings_from_repository
 from packyard.venvs import Venv, create_venv
 
 #: What the venv gets besides the package when notebooks are executed in it.
@@ -56,8 +57,9 @@ def package_env(
     progress(f"[docs] build {package.dist_name} and install it in a fresh venv")
     tree = assemble(repo, package.name)
     wheel = build(tree, repo.config.dist_dir).wheel
-    siblings = [
-        build(assemble(repo, s), repo.config.dist_dir).wheel for s in repo.sibling_closure(name)
+    siblings = [  # (a sibling a stale pin names comes from the index, as pinned)
+        build(assemble(repo, s), repo.config.dist_dir).wheel
+        for s in siblings_from_repository(repo, name)[0]
     ]
     extras = "[optional]" if "optional" in tree.project.get("optional-dependencies", {}) else ""
     requirements = [f"{package.dist_name}{extras} @ {wheel.resolve().as_uri()}"]

@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 from packyard.inference import Inference
 from packyard.lock import compile_requirements
 from packyard.repo import Repository
+from packyard.siblings import siblings_from_repository
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,16 @@ def requirement_lines(repo: Repository, name: str) -> list[str]:
     Raises:
         PackyardError: the package cannot be read or its requirements inferred.
     """
-    siblings = {p.dist_name for p in repo.packages.values()}
+    local, stale = siblings_from_repository(repo, name)
+    # A sibling a stale pin names comes from the index as pinned: its requirement stays.
+    siblings = {canonicalize_name(p.dist_name) for p in repo.packages.values()} - {
+        canonicalize_name(pin.requirement.name) for pin in stale
+    }
     table = repo.project_table(name)
     lines = list(table.get("dependencies", []))
     for extra in table.get("optional-dependencies", {}).values():
         lines += list(extra)
-    for sibling in repo.sibling_closure(name):
+    for sibling in local:
         lines += list(repo.project_table(sibling).get("dependencies", []))
     kept = []
     for line in lines:
