@@ -23,13 +23,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from packyard.childenv import child_env
 from packyard.config import RepoConfig
 from packyard.errors import CommandFailed, ConfigError, GateError
 from packyard.gates.report import GateReport
 from packyard.proc import run
 from packyard.repo import Repository
 from packyard.tomlcompat import check_keys
-from packyard.childenv import child_env
 
 #: The rules checked when packages have no lint settings of their own: syntax errors and
 #: pyflakes (ruff's defaults until 0.15).
