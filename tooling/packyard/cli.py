@@ -50,7 +50,7 @@ from packyard.errors import ConfigError, PackyardError
 
 
 def _requirements(args: argparse.Namespace) -> int:
-    from packyard.config import find_root
+    from packyard.config import DEFAULT_REQUIRES_PYTHON, find_root
     from packyard.import_map import ImportMap
     from packyard.inference import infer, local_modules_of
     from packyard.repo import Repository
@@ -81,6 +81,7 @@ def _requirements(args: argparse.Namespace) -> int:
             local_modules=local,
             import_map=ImportMap(repo_map=repo_map, use_environment=args.use_environment),
             relative_to=Path.cwd(),
+            requires_python=DEFAULT_REQUIRES_PYTHON,
         )
     from packyard.extras import with_extra
 
