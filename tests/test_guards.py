@@ -247,7 +247,7 @@ def test_markers_reach_the_package_metadata(make_repo) -> None:
                         winshell = None
                 ''',
         },
-        packyard='[import-map]\nwinshell = "winshell"\n',
+        packyard='import-map = { winshell = "winshell-dist" }\n',
     )
     table = Repository.open(root).project_table("winpaths")
     assert table["requires-python"] == ">=3.9"
@@ -257,5 +257,18 @@ def test_markers_reach_the_package_metadata(make_repo) -> None:
     ]
     assert table["optional-dependencies"]["optional"] == [
         "colorama",
-        'winshell; sys_platform == "win32"',
+        'winshell-dist; sys_platform == "win32"',
     ]
+
+
+def test_conditions_are_cached_with_the_scan(tmp_path: Path) -> None:
+    from packyard.imports import ScanCache, scan_files
+
+    path = tmp_path / "compat.py"
+    path.write_text(COMPAT, encoding="utf-8")
+    fresh = scan_files([path], cache=ScanCache(tmp_path / "cache"))
+    again = scan_files([path], cache=ScanCache(tmp_path / "cache"))
+    assert again == fresh
+    by_module = {r.module: r for r in again}
+    assert by_module["win32api"].condition == ("env", "sys_platform", "==", "win32")
+    assert by_module["requests"].condition is None

@@ -71,7 +71,7 @@ FALSE: Condition = ("false",)
 FREE: Condition = ("free",)
 
 # What makes a source worth a guard analysis (a cheap text test before parsing).
-_TRIGGER_RE = re.compile(r"version_info|platform|os\.name|PY[23]|ImportError|implementation")
+_TRIGGER_RE = re.compile(r"version_info|platform|os\.name|PY[23]|implementation")
 _IMPORT_ERRORS_RE = re.compile(r"\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b")
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 _OPS = {
@@ -108,9 +108,16 @@ _MAX_FREE = 6
 _MAX_REFERENCES = 32
 
 
-def mentions_guards(text: str) -> bool:
-    """Whether a source text mentions anything :func:`import_conditions` looks for."""
-    return _TRIGGER_RE.search(text) is not None
+def mentions_guards(text: str, *, optional: bool = True) -> bool:
+    """Whether a source text mentions anything :func:`import_conditions` looks for.
+
+    Args:
+        text: the source.
+        optional: whether the scanner found an import guarded by ``try/except
+            ImportError`` in it (a possible standard-library fallback); without one, only
+            version and platform words count.
+    """
+    return optional or _TRIGGER_RE.search(text) is not None
 
 
 # ---------------------------------------------------------------------------------------
@@ -421,74 +428,116 @@ def _availability(body: list[ast.stmt]) -> Condition | None:
     return ("and", *found)
 
 
-class _Walker:
-    def __init__(self, converter: _Converter, functions: set[str]) -> None:
-        self.converter = converter
-        self.functions = functions
-        self.imports: dict[tuple[int, str], list[_Context]] = {}
-        self.references: dict[str, list[_Context]] = {}
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BLOCKS = ("body", "orelse", "finalbody")
 
-    def walk(self, node: ast.AST, context: _Context) -> None:
+
+class _Walker:
+    """Walks statements (not every expression: that would cost more than the scan),
+    recording each import's context and, per line, the innermost statement's context
+    (where a function name mentioned on that line is referred to)."""
+
+    def __init__(self, converter: _Converter, lines: int, calls: bool) -> None:
+        self.converter = converter
+        self.calls = calls  # the source mentions import_module/__import__
+        self.imports: dict[tuple[int, str], _Context] = {}
+        self.line_context: list[_Context | None] = [None] * (lines + 2)
+        self.definitions: dict[str, set[int]] = {}  # function name -> its `def` lines
+
+    def record(self, node: ast.AST, context: _Context) -> None:
         modules = _import_modules(node)
-        if modules is not None:
-            for module, _names in modules:
-                self.imports.setdefault((node.lineno, module.lstrip(".")), []).append(context)  # type: ignore[attr-defined]
-        if isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load):
-            name = node.id if isinstance(node, ast.Name) else node.attr
-            if name in self.functions:
-                self.references.setdefault(name, []).append(context)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            for default in [*node.args.defaults, *node.args.kw_defaults]:
-                if default is not None:
-                    self.walk(default, context)
-            if not isinstance(node, ast.Lambda):
-                for decorator in node.decorator_list:
-                    self.walk(decorator, context)
-            if isinstance(node, ast.Lambda):  # runs where it is defined, as a rule
-                self.walk(node.body, context)
-                return
-            inner = _Context(function=node.name)
-            for child in node.body:
-                self.walk(child, inner)
-            return
-        if isinstance(node, ast.If | ast.IfExp):
+        for module, _names in modules or ():
+            key = (node.lineno, module.lstrip("."))  # type: ignore[attr-defined]
+            self.imports.setdefault(key, context)
+
+    def expression(self, node: ast.AST, context: _Context) -> None:
+        """Import calls in an expression, with conditional expressions' guards."""
+        if isinstance(node, ast.IfExp):
             condition = self.converter.convert(node.test)
-            self.walk(node.test, context)
+            self.expression(node.test, context)
+            then = (*context.conditions, condition)
+            self.expression(node.body, _Context(then, context.guard, context.function))
+            negated = (*context.conditions, ("not", condition))
+            self.expression(node.orelse, _Context(negated, context.guard, context.function))
+            return
+        if isinstance(node, ast.Call):
+            self.record(node, context)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.stmt):
+                self.expression(child, context)
+
+    def statements(self, body: list[ast.stmt], context: _Context) -> None:
+        for node in body:
+            self.statement(node, context)
+
+    def statement(self, node: ast.stmt, context: _Context) -> None:
+        end = getattr(node, "end_lineno", None) or node.lineno
+        for line in range(node.lineno, min(end, len(self.line_context) - 1) + 1):
+            self.line_context[line] = context
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            self.record(node, context)
+            return
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.definitions.setdefault(node.name, set()).add(node.lineno)
+            for decorator in node.decorator_list:
+                self.definitions[node.name].add(decorator.lineno)
+            self.statements(node.body, _Context(function=node.name))
+            return
+        if isinstance(node, ast.If):
+            condition = self.converter.convert(node.test)
             then = _Context((*context.conditions, condition), context.guard, context.function)
-            otherwise = _Context(
-                (*context.conditions, ("not", condition)), context.guard, context.function
-            )
-            for child in node.body if isinstance(node.body, list) else [node.body]:
-                self.walk(child, then)
-            for child in node.orelse if isinstance(node.orelse, list) else [node.orelse]:
-                self.walk(child, otherwise)
+            negated = (*context.conditions, ("not", condition))
+            self.statements(node.body, then)
+            self.statements(node.orelse, _Context(negated, context.guard, context.function))
             return
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            try_node: ast.Try = node  # type: ignore[assignment]
-            catching = [h for h in try_node.handlers if _catches_import_error(h)]
-            body_context = context
-            if catching:
-                body_context = _Context(context.conditions, "optional", context.function)
-            for child in try_node.body:
-                self.walk(child, body_context)
-            available = _availability(try_node.body) if catching else None
-            for handler in try_node.handlers:
-                handler_context = context
-                if handler in catching and available is not None:
-                    handler_context = _Context(
-                        (*context.conditions, ("not", available)), "fallback", context.function
-                    )
-                elif handler in catching:
-                    handler_context = _Context(context.conditions, "optional", context.function)
-                if handler.type is not None:
-                    self.walk(handler.type, context)
-                for child in handler.body:
-                    self.walk(child, handler_context)
-            for child in [*try_node.orelse, *try_node.finalbody]:
-                self.walk(child, context)
+            self.try_statement(node, context)  # type: ignore[arg-type]
             return
-        for child in ast.iter_child_nodes(node):
-            self.walk(child, context)
+        compound = False
+        for field in _BLOCKS:
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                compound = True
+                self.statements(block, context)
+        for case in getattr(node, "cases", ()):  # match statements
+            compound = True
+            self.statements(case.body, context)
+        if not compound and self.calls:
+            self.expression(node, context)
+
+    def try_statement(self, node: ast.Try, context: _Context) -> None:
+        catching = [h for h in node.handlers if _catches_import_error(h)]
+        body_context = context
+        if catching:
+            body_context = _Context(context.conditions, "optional", context.function)
+        self.statements(node.body, body_context)
+        available = _availability(node.body) if catching else None
+        for handler in node.handlers:
+            handler_context = context
+            if handler in catching and available is not None:
+                negated = (*context.conditions, ("not", available))
+                handler_context = _Context(negated, "fallback", context.function)
+            elif handler in catching:
+                handler_context = _Context(context.conditions, "optional", context.function)
+            self.statements(handler.body, handler_context)
+        self.statements([*node.orelse, *node.finalbody], context)
+
+    def references(self, text: str) -> dict[str, list[_Context]]:
+        """Function name -> the contexts of the lines mentioning it (not its ``def``)."""
+        found: dict[str, list[_Context]] = {}
+        line = 1
+        position = 0
+        for match in _IDENTIFIER_RE.finditer(text):
+            name = match.group()
+            if name not in self.definitions:
+                continue
+            line += text.count("\n", position, match.start())
+            position = match.start()
+            if line in self.definitions[name]:
+                continue
+            context = self.line_context[line] if line < len(self.line_context) else None
+            found.setdefault(name, []).append(context or _Context())
+        return found
 
 
 def _exported(tree: ast.Module) -> set[str]:
@@ -526,45 +575,50 @@ def import_conditions(text: str) -> dict[tuple[int, str], tuple[Condition, bool 
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     converter = _symbols(tree)
-    functions = {
-        n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
-    walker = _Walker(converter, functions)
+    walker = _Walker(
+        converter, text.count("\n") + 1, "import_module" in text or "__import__" in text
+    )
     try:
-        walker.walk(tree, _Context())
+        walker.statements(tree.body, _Context())
     except RecursionError:
         return {}
+    if not walker.imports:
+        return {}
+    references: dict[str, list[_Context]] = {}
+    if any(context.function for context in walker.imports.values()):
+        references = walker.references(text)
     exported = _exported(tree)
     resolved: dict[str, tuple[Condition, bool]] = {}
 
-    def function_context(name: str | None, trail: frozenset[str]) -> tuple[Condition, bool]:
+    def function_context(name: str | None) -> tuple[Condition, bool]:
+        """Where a function's body runs: the union of the places referring to it. Each
+        function is worked out once; a reference from a function still being worked
+        out (recursion) adds nothing."""
         if name is None:
             return TRUE, False
         if name in resolved:
             return resolved[name]
-        sites = walker.references.get(name, [])
-        if name in exported or not sites or len(sites) > _MAX_REFERENCES or name in trail:
-            result = (TRUE, False) if name not in trail else (FALSE, True)
-        else:
-            alternatives, optional = [], True
-            for site in sites:
-                condition, site_optional = site_context(site, trail | {name})
-                alternatives.append(condition)
-                optional = optional and site_optional
-            result = (_simplify(("or", *alternatives)), optional)
-        if not trail:
-            resolved[name] = result
-        return result
+        sites = references.get(name, [])
+        if name in exported or not sites or len(sites) > _MAX_REFERENCES:
+            resolved[name] = (TRUE, False)
+            return resolved[name]
+        resolved[name] = (FALSE, True)  # in progress
+        alternatives, optional = [], True
+        for site in sites:
+            condition, site_optional = site_context(site)
+            alternatives.append(condition)
+            optional = optional and site_optional
+        resolved[name] = (_simplify(("or", *alternatives)), optional)
+        return resolved[name]
 
-    def site_context(site: _Context, trail: frozenset[str]) -> tuple[Condition, bool]:
-        outer, outer_optional = function_context(site.function, trail)
+    def site_context(site: _Context) -> tuple[Condition, bool]:
+        outer, outer_optional = function_context(site.function)
         condition = _simplify(("and", *site.conditions, outer))
         return condition, site.guard in ("optional", "fallback") or outer_optional
 
     out: dict[tuple[int, str], tuple[Condition, bool | None]] = {}
-    for key, contexts in walker.imports.items():
-        context = contexts[0]
-        condition, through_optional = site_context(context, frozenset())
+    for key, context in walker.imports.items():
+        condition, through_optional = site_context(context)
         optional: bool | None = None
         if context.guard == "fallback":
             optional = False

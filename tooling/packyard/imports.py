@@ -375,6 +375,7 @@ def _extract(text: str) -> list[_Row]:
     guarded = any(word in text for word in _GUARD_WORDS)
     rows: list[_Row] = []
     problems: list[tuple[Range, str, str]] = []
+    nested = False
     for node in nodes:
         kind = node.kind()
         node_text = node.text()
@@ -397,6 +398,9 @@ def _extract(text: str) -> list[_Row]:
         if ignored and (line in ignored or span.end.line + 1 in ignored):
             continue
         optional: bool | None = False
+        if not nested:  # only an import below the top level can be guarded
+            top = node.parent()
+            nested = top is not None and top.kind() != "module"
         if guarded:
             parent = node.parent()
             if parent is not None and parent.kind() != "module":
@@ -408,7 +412,7 @@ def _extract(text: str) -> list[_Row]:
         )
     if problems:
         raise _first_problem(problems)
-    if rows and mentions_guards(text):
+    if nested and mentions_guards(text, optional=any(row[4] for row in rows)):
         rows = _with_conditions(rows, import_conditions(text))
     rows.sort(key=_row_order)
     return rows

@@ -304,6 +304,8 @@ class Repository:
             sibling_version = self.version(requirement.import_names[0])
             if sibling_version != UNRELEASED_VERSION:
                 text = f"{requirement.distribution}>={sibling_version}"
+                if requirement.requirement.marker is not None:  # a guarded import
+                    text += f"; {requirement.requirement.marker}"
         return text
 
 
