@@ -203,6 +203,16 @@ class _Converter:
         variable = _PLATFORM_VALUES.get(name)
         return (variable, lowered) if variable else None
 
+    def platform_prefix(self, node: ast.AST) -> str | None:
+        """The marker variable of ``sys.platform[:n]`` (a prefix of a platform value)."""
+        if not isinstance(node, ast.Subscript) or not isinstance(node.slice, ast.Slice):
+            return None
+        index = node.slice
+        if index.lower is not None or index.step is not None or index.upper is None:
+            return None
+        target = self.platform(node.value)
+        return target[0] if target is not None and not target[1] else None
+
     def mentions_platform(self, node: ast.AST) -> bool:
         return any(
             self.platform(sub) is not None or (isinstance(sub, ast.Name) and sub.id in self.aliases)
@@ -269,6 +279,11 @@ class _Converter:
             return _whole_version(op, parts, n)
         if self.platform(right) is not None and op in ("==", "!="):
             left, right = right, left
+        sliced = self.platform_prefix(left)
+        values = _strings(right)
+        if sliced is not None and op in ("==", "!=") and values and len(values) == 1:
+            atom = self.prefix(sliced, values[0])  # sys.platform[:3] == "win"
+            return atom if op == "==" else ("not", atom)
         target = self.platform(left)
         if target is not None:
             variable, lowered = target
@@ -280,7 +295,8 @@ class _Converter:
                     return ("?", f"{ast.unparse(left)} {op} {ast.unparse(right)}")
                 values = [_SYSTEM_NAMES[v] for v in values]
             if op in ("==", "!=") and isinstance(right, ast.Constant):
-                return ("env", variable, op, values[0])
+                atom = ("env", variable, "==", values[0])  # != is the negation of ==
+                return atom if op == "==" else ("not", atom)
             if op in ("in", "not in") and not isinstance(right, ast.Constant):
                 atoms = [("env", variable, "==", v) for v in values]
                 return ("or", *atoms) if op == "in" else ("not", ("or", *atoms))
@@ -656,6 +672,8 @@ def _simplify(condition: Condition) -> Condition:
             if part == neutral or part in parts:
                 continue
             parts.extend(part[1:] if part[0] == kind else [part])
+        if any(("not", part) in parts for part in parts):  # x and not x, x or not x
+            return absorbing
         if kind == "and":
             parts = _narrow(parts)
             if parts == [FALSE]:
