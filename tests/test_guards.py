@@ -200,6 +200,14 @@ def test_python2_standard_library_names_never_become_requirements(tmp_path: Path
         ),
         ('"bsd" in sys.platform', '"bsd" in sys_platform'),
         ('sys.platform[:3] == "win"', 'sys_platform == "win32"'),
+        (
+            'sys.platform == "win32" and sys.version_info < (3, 11)',
+            'sys_platform == "win32" and python_version < "3.11"',
+        ),
+        (
+            'not (sys.platform == "win32" or sys.version_info >= (3, 11))',
+            'sys_platform != "win32" and python_version < "3.11"',
+        ),
         ('os.name == "nt" or os.name != "nt"', None),
         ("sys.version_info[:2] == (3, 10)", 'python_version >= "3.10" and python_version < "3.11"'),
         ("sys.version_info[:2] <= (3, 10)", 'python_version < "3.11"'),
@@ -217,6 +225,34 @@ def test_one_guard_gives_one_marker(test: str, marker: str | None) -> None:
     ((condition, _),) = conditions.values()
     verdict = evaluate(condition, ">=3.9")
     assert verdict.runs and verdict.marker == marker
+
+
+def test_imports_of_one_distribution_under_several_guards_join_their_markers(
+    tmp_path: Path,
+) -> None:
+    source = textwrap.dedent(
+        """\
+        import sys
+        if sys.platform == "win32":
+            import colorama
+        elif sys.platform == "darwin" and sys.version_info < (3, 11):
+            from colorama import Fore
+        if sys.platform == "linux":
+            import yaml
+        import yaml.loader
+        """
+    )
+    found, _ = _infer(tmp_path, source, ">=3.9")
+    assert found == {
+        "colorama": (
+            'colorama; (sys_platform == "darwin" and python_version < "3.11") or '
+            'sys_platform == "win32"'
+        ),
+        "pyyaml": "PyYAML",  # one unguarded import: no marker
+    }
+    marker = Marker(found["colorama"].split(";", 1)[1])
+    assert marker.evaluate({"sys_platform": "win32", "python_version": "3.12"})
+    assert not marker.evaluate({"sys_platform": "darwin", "python_version": "3.12"})
 
 
 def test_a_branch_no_admitted_python_runs_is_dropped() -> None:
