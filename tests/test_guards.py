@@ -314,3 +314,65 @@ def test_conditions_are_cached_with_the_scan(tmp_path: Path) -> None:
     by_module = {r.module: r for r in again}
     assert by_module["win32api"].condition == ("env", "sys_platform", "==", "win32")
     assert by_module["requests"].condition is None
+
+
+APPDIRS_LIKE = '''\
+"""Per-platform folders, the way appdirs finds them."""
+import os
+import sys
+
+PY3 = sys.version_info[0] == 3
+if sys.platform.startswith("java"):
+    import platform
+    os_name = platform.java_ver()[3][0]
+    if os_name.startswith("Windows"):
+        system = "win32"
+    else:
+        system = "linux2"
+else:
+    system = sys.platform
+
+
+def _get_win_folder_from_registry(csidl_name):
+    if PY3:
+        import winreg as _winreg
+    else:
+        import _winreg
+    return _winreg
+
+
+def _get_win_folder_with_pywin32(csidl_name):
+    from win32com.shell import shellcon, shell
+    return shell, shellcon
+
+
+def _get_win_folder_with_jna(csidl_name):
+    import array
+    from com.sun import jna
+    return array, jna
+
+
+if system == "win32":
+    try:
+        import win32com.shell
+        _get_win_folder = _get_win_folder_with_pywin32
+    except ImportError:
+        try:
+            from ctypes import windll
+            _get_win_folder = windll
+        except ImportError:
+            try:
+                import com.sun.jna
+                _get_win_folder = _get_win_folder_with_jna
+            except ImportError:
+                _get_win_folder = _get_win_folder_from_registry
+'''
+
+
+def test_helpers_only_used_under_a_platform_check_get_its_marker(tmp_path: Path) -> None:
+    found, warnings = _infer(tmp_path, APPDIRS_LIKE, ">=3.8")
+    # win32com only under `system == "win32"` (system stands for sys.platform), and only
+    # under try/except ImportError; the Jython fallback sits behind `from ctypes import
+    # windll`, which every admitted CPython has, so it never runs there.
+    assert found == {"pywin32": 'pywin32; (sys_platform == "win32") and extra == "optional"'}
+    assert not [w for w in warnings if "com" in w]
