@@ -168,8 +168,6 @@ def test_install(
         # on the index (see packyard.clashes).
         check_guessed_names(needs, index_url)
         clash = clash_warning(index_url, package.dist_name, _shown(repo, package.path))
-        if clash:
-            progress(f"warning: {clash}")
     twine = None
     try:
         with (
@@ -194,6 +192,11 @@ def test_install(
                         repo.package(n).dist_name: _shown(repo, repo.package(n).path)
                         for n in [package.name, *siblings]
                     },
+                )
+            if clash:  # a warning only: nothing the environment installs needs that project
+                progress(
+                    f"warning: {clash}; none of the requirements of {package.name}, its "
+                    "extras and its tests needs it"
                 )
             # Every extra (optional, api, app, mcp...): the tests may exercise all of it.
             extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
