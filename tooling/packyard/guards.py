@@ -27,11 +27,13 @@ Guards understood (anything else in a condition is treated as "could be either")
 * ``if``/``elif``/``else`` branches and conditional expressions (``a if PY3 else b``),
   combined with ``and``/``or``/``not``;
 * a function's body runs under the conditions of the places that refer to it: when every
-  reference to a function's name in the module (a call, or the function assigned or
-  passed somewhere) sits under a guard, its imports get the union of those guards, and
-  when every reference is guarded by ``try/except ImportError``, its imports are
-  optional. A function the module never refers to (public API, a decorated callback)
-  runs unconditionally. This is an approximation: callers in other modules are not seen;
+  line of the module mentioning the function's name (a call, the function assigned or
+  passed somewhere; also a mention in a string or comment, which errs on the side of
+  "unconditional") sits under a guard, its imports get the union of those guards, and
+  when every such line is guarded by ``try/except ImportError``, its imports are
+  optional. A function the module never mentions (public API, a decorated callback) or
+  lists in ``__all__`` runs unconditionally. This is an approximation: callers in other
+  modules are not seen; methods are matched by name alone;
 * ``try: import tomllib`` / ``except ImportError: import tomli``: when the ``try``
   imports only the standard library, the handler is a fallback for the Pythons that lack
   it, so its imports are *required* on exactly those Pythons (``python_version <
@@ -40,6 +42,8 @@ Guards understood (anything else in a condition is treated as "could be either")
 
 Sources the running Python's :mod:`ast` cannot parse (syntax newer than the running
 interpreter) get no guard information: their imports are kept as the scanner found them.
+The scanner asks only for files with an import below the top level that mention a version
+or platform word, or have an import guarded by ``try/except ImportError``.
 """
 
 from __future__ import annotations
