@@ -62,6 +62,7 @@ def _requirements(args: argparse.Namespace) -> int:
     extras = {}
     match = []
     repo_map: dict[str, str] = {}
+    requires_python = DEFAULT_REQUIRES_PYTHON
     try:
         root = find_root(path if path.is_dir() else path.parent)
     except ConfigError:
@@ -71,6 +72,7 @@ def _requirements(args: argparse.Namespace) -> int:
         repo = Repository.open(root, use_environment=args.use_environment)
         match = [p for p in repo.packages.values() if p.path == path.resolve()]
         repo_map = repo.config.import_map
+        requires_python = repo.config.requires_python
     if match:
         inference = repo.inference(match[0].name)
         extras = repo.extra_inferences(match[0].name)
@@ -81,7 +83,7 @@ def _requirements(args: argparse.Namespace) -> int:
             local_modules=local,
             import_map=ImportMap(repo_map=repo_map, use_environment=args.use_environment),
             relative_to=Path.cwd(),
-            requires_python=DEFAULT_REQUIRES_PYTHON,
+            requires_python=requires_python,
         )
     from packyard.extras import with_extra
 
