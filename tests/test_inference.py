@@ -184,7 +184,7 @@ def test_requirements_command_on_an_example(package: str) -> None:
 
 def test_import_that_cannot_name_a_distribution_is_skipped_with_a_warning(tmp_path: Path) -> None:
     source = tmp_path / "legacy.py"
-    source.write_text("import __builtin__\nimport _winreg\nimport yaml\n")
+    source.write_text("import __private__\nimport _speedups\nimport yaml\n")
     result = infer([source], local_modules={"legacy"}, import_map=ImportMap())
     assert [r.distribution for r in result.requirements] == ["PyYAML"]
     assert len(result.warnings) == 2

@@ -53,7 +53,7 @@ from packyard.errors import ConfigError, PackyardError
 def _requirements(args: argparse.Namespace) -> int:
     from packaging.requirements import Requirement
 
-    from packyard.config import find_root
+    from packyard.config import DEFAULT_REQUIRES_PYTHON, find_root
     from packyard.import_map import ImportMap
     from packyard.inference import InferredRequirement, infer, local_modules_of
     from packyard.repo import Repository, listed_specifiers
@@ -74,6 +74,7 @@ def _requirements(args: argparse.Namespace) -> int:
     pins: dict[str, Requirement] = {}
     match = []
     repo_map: dict[str, str] = {}
+    requires_python = DEFAULT_REQUIRES_PYTHON
     try:
         root = find_root(path if path.is_dir() else path.parent)
     except ConfigError:
@@ -83,6 +84,7 @@ def _requirements(args: argparse.Namespace) -> int:
         repo = Repository.open(root, use_environment=args.use_environment)
         match = [p for p in repo.packages.values() if p.path == path.resolve()]
         repo_map = repo.config.import_map
+        requires_python = repo.config.requires_python
     if match:
         inference = repo.inference(match[0].name)
         extras = repo.extra_inferences(match[0].name)
@@ -94,6 +96,7 @@ def _requirements(args: argparse.Namespace) -> int:
             local_modules=local,
             import_map=ImportMap(repo_map=repo_map, use_environment=args.use_environment),
             relative_to=Path.cwd(),
+            requires_python=requires_python,
         )
     from packyard.extras import with_extra
 

@@ -34,6 +34,11 @@ its imports are required unless guarded inside the function. Class bodies run in
 so they do not stop the search. Parameter defaults of a function belong to the
 enclosing block.
 
+Version and platform guards (``if sys.version_info < (3, 11):``, ``if sys.platform ==
+"win32":``, a standard-library ``try`` with a back-port in its ``except ImportError``...)
+are recorded with each import as its ``condition`` (see :mod:`packyard.guards`); whether
+the import then runs is decided later, against the package's ``requires-python``.
+
 Syntax errors: the line reported is that of the first ERROR or MISSING node of the
 tree-sitter tree (the innermost, when ERROR nodes nest), of a Python 2 ``print``/``exec``
 statement, or of a ``try`` with neither ``except`` nor ``finally``. Tree-sitter is more
@@ -65,6 +70,7 @@ from pathlib import Path
 from ast_grep_py import Range, SgNode, SgRoot
 
 from packyard.errors import InferenceError, PackageError, PackyardError
+from packyard.guards import import_conditions, mentions_guards
 
 __all__ = ["ImportRecord", "ScanCache", "scan_file", "scan_files", "scan_source"]
 
@@ -73,14 +79,14 @@ log = logging.getLogger("packyard")
 StrPath = str | os.PathLike[str]
 
 #: Bump when the scanning rules change, so that old cache entries are ignored.
-_SCANNER_VERSION = 1
+_SCANNER_VERSION = 2
 #: Below this many files to parse, scan in-process: starting workers costs ~0.05 s
 #: (fork) to ~0.3 s (spawn), more than parsing a small package.
 _POOL_MIN_FILES = 200
 _POOL_MAX_WORKERS = 8
 
-# One row per import: (module, names, level, line, optional).
-_Row = tuple[str, tuple[str, ...], int, int, bool]
+# One row per import: (module, names, level, line, optional, condition or None).
+_Row = tuple[str, tuple[str, ...], int, int, bool, tuple | None]
 # A failed file: (error class name, message, line or None, hint or None).
 _Failure = tuple[str, str, int | None, str | None]
 # What scanning one file's bytes gives, and what the cache stores per content hash.
@@ -102,6 +108,10 @@ class ImportRecord:
         line: the 1-based line the import statement or call starts on.
         optional: True when the import is guarded against the module being missing (see
             the module docstring for the exact rules).
+        condition: the version or platform guard the import runs under, as
+            :func:`packyard.guards.import_conditions` gives it; None when it always runs.
+            :func:`packyard.guards.evaluate` turns it into a verdict for a
+            ``requires-python``.
     """
 
     module: str
@@ -110,6 +120,7 @@ class ImportRecord:
     path: str
     line: int
     optional: bool
+    condition: tuple | None = None
 
 
 class _SyntaxProblem(Exception):
@@ -345,7 +356,7 @@ def _syntax_message(kind: str, text: str) -> str:
 
 
 def _row_order(row: _Row) -> tuple[int, str, int, tuple[str, ...], bool]:
-    module, names, level, line, optional = row
+    module, names, level, line, optional, _condition = row
     return line, module, level, names, optional
 
 
@@ -364,6 +375,7 @@ def _extract(text: str) -> list[_Row]:
     guarded = any(word in text for word in _GUARD_WORDS)
     rows: list[_Row] = []
     problems: list[tuple[Range, str, str]] = []
+    nested = False
     for node in nodes:
         kind = node.kind()
         node_text = node.text()
@@ -386,17 +398,35 @@ def _extract(text: str) -> list[_Row]:
         if ignored and (line in ignored or span.end.line + 1 in ignored):
             continue
         optional: bool | None = False
+        if not nested:  # only an import below the top level can be guarded
+            top = node.parent()
+            nested = top is not None and top.kind() != "module"
         if guarded:
             parent = node.parent()
             if parent is not None and parent.kind() != "module":
                 optional = _context(node)
                 if optional is None:
                     continue
-        rows.extend((module, names, level, line, bool(optional)) for module, names, level in found)
+        rows.extend(
+            (module, names, level, line, bool(optional), None) for module, names, level in found
+        )
     if problems:
         raise _first_problem(problems)
+    if nested and mentions_guards(text, optional=any(row[4] for row in rows)):
+        rows = _with_conditions(rows, import_conditions(text))
     rows.sort(key=_row_order)
     return rows
+
+
+def _with_conditions(rows: list[_Row], conditions: dict) -> list[_Row]:
+    """Rows with the version/platform guard of each (see :mod:`packyard.guards`)."""
+    out: list[_Row] = []
+    for module, names, level, line, optional, _ in rows:
+        condition, forced = conditions.get((line, module), (None, None))
+        if forced is not None:
+            optional = forced
+        out.append((module, names, level, line, optional, condition))
+    return out
 
 
 def _decode(data: bytes) -> str:
@@ -438,8 +468,8 @@ def _failure_error(failure: _Failure, path: str) -> PackyardError:
 
 def _records(rows: Iterable[_Row], path: str) -> list[ImportRecord]:
     return [
-        ImportRecord(module, names, level, path, line, optional)
-        for module, names, level, line, optional in rows
+        ImportRecord(module, names, level, path, line, optional, condition)
+        for module, names, level, line, optional, condition in rows
     ]
 
 

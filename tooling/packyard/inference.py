@@ -6,6 +6,13 @@ requirement on the sibling's distribution, map every other import name to a dist
 (:mod:`packyard.import_map`), merge in the requirements the package lists itself (their
 specifiers and markers win), and mark the ones only imported under
 ``try/except ImportError`` as the extra ``optional``.
+
+Imports under version or platform guards (:mod:`packyard.guards`) are judged against the
+package's ``requires-python``: one in a branch no admitted Python runs is dropped, one that
+runs on some Pythons or platforms only gets the PEP 508 environment marker saying where
+(``tomli; python_version < "3.11"``, ``pywin32; sys_platform == "win32"``), and one under a
+platform test no marker expresses is reported in :attr:`Inference.warnings` instead of
+becoming a requirement. Python 2 standard-library names never become requirements.
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from packyard.errors import ConfigError, InferenceError
+from packyard.guards import evaluate
 from packyard.import_map import ImportMap
 from packyard.imports import ImportRecord, ScanCache, scan_files
-from packyard.stdlib import is_stdlib
+from packyard.stdlib import is_python2_stdlib, is_stdlib
 
 OPTIONAL_EXTRA = "optional"
 #: A valid distribution name (PEP 508 / core metadata "Name").
@@ -114,6 +122,7 @@ def infer(
     explicit_source: str | Path = "<explicit>",
     relative_to: Path | None = None,
     cache: ScanCache | None = None,
+    requires_python: str | None = None,
 ) -> Inference:
     """Infer the requirements of a set of Python files.
 
@@ -127,6 +136,8 @@ def infer(
         explicit_source: where ``explicit`` came from, for error messages.
         relative_to: ``file:line`` locations are shown relative to this folder.
         cache: the scan cache, or None to scan without one.
+        requires_python: the package's PEP 440 ``requires-python`` specifier; version
+            guards are judged against it (None: every Python).
 
     Raises:
         InferenceError: a file has a syntax error (names file and line).
@@ -139,11 +150,28 @@ def infer(
     found: dict[str, InferredRequirement] = {}
     inference = Inference(requirements=[])
     warned: set[str] = set()
+    markers: dict[str, set[str | None]] = {}
     for record in records:
         top = record.module.split(".", 1)[0]
         if record.level or not top or top in local or top == "__main__" or is_stdlib(top):
             continue
+        if is_python2_stdlib(top):
+            continue
         location = _location(record, relative_to)
+        marker = None
+        if record.condition is not None:
+            verdict = evaluate(record.condition, requires_python)
+            if not verdict.runs:
+                continue
+            if verdict.unknown is not None:
+                inference.warnings.append(
+                    f"{location}: import {record.module!r} only runs when "
+                    f"{verdict.unknown}, which no PEP 508 environment marker expresses; not "
+                    "made a requirement. If it is needed, list it with a marker in the "
+                    "package's dependencies; else end the line with '# packyard: ignore'"
+                )
+                continue
+            marker = verdict.marker
         if top in siblings:
             distribution, rule, names = siblings[top], "sibling", top
             inference.siblings.add(top)
@@ -179,6 +207,10 @@ def infer(
             entry.import_names.append(names)
         entry.locations.append(location)
         entry.optional = entry.optional and record.optional
+        markers.setdefault(key, set()).add(marker)
+    for key, where in markers.items():
+        if None not in where:
+            found[key].requirement = Requirement(f"{found[key].distribution}; {_any_of(where)}")
     for text in explicit:
         try:
             requirement = Requirement(text)
@@ -204,6 +236,14 @@ def infer(
         entry.import_names.sort()
     inference.requirements = sorted(found.values(), key=lambda r: (r.optional, r.key))
     return inference
+
+
+def _any_of(markers: set[str | None]) -> str:
+    """One PEP 508 marker true where any of ``markers`` is (all not None)."""
+    texts = sorted(m for m in markers if m)
+    if len(texts) == 1:
+        return texts[0]
+    return " or ".join(f"({m})" if " and " in m or " or " in m else m for m in texts)
 
 
 def _location(record: ImportRecord, relative_to: Path | None) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from packyard.clashes import check_guessed_names
 from packyard.errors import CommandFailed, InferenceError
 from packyard.inference import Inference, InferredRequirement
 from packyard.proc import run
@@ -49,10 +50,14 @@ def compile_requirements(
 
     Raises:
         InferenceError: a distribution is not on the index; names the import, its
-            ``file:line`` and the ``[tool.packyard.import-map]`` entry to add.
+            ``file:line`` and the ``[tool.packyard.import-map]`` entry to add (a guessed
+            name is looked up before pip-compile runs:
+            :func:`packyard.clashes.check_guessed_names`).
+        ReleaseError: the index cannot be reached to check a guessed name.
         CommandFailed: pip-compile failed for another reason (conflicting specifiers,
             index unreachable).
     """
+    check_guessed_names(inference.requirements, index_url)
     local = {canonicalize_name(k): v for k, v in (local_wheels or {}).items()}
     lines = []
     for r in inference.requirements:

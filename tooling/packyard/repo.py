@@ -99,6 +99,11 @@ class Repository:
         among them: inference drops it first, as a local module."""
         return {n: p.dist_name for n, p in self.packages.items()}
 
+    def requires_python(self, name: str) -> str:
+        """A package's PEP 440 ``requires-python``: its own (PEP 723 block or partial
+        ``pyproject.toml``), else the repository's default."""
+        return str(self.source(name).project.get("requires-python", self.config.requires_python))
+
     def inference(self, name: str) -> Inference:
         """The inferred requirements of a package's shipped files: its core install, so
         without ``routes.py``, ``app.py`` and ``mcp.py`` (see :meth:`extra_inferences`).
@@ -118,6 +123,7 @@ class Repository:
                 explicit_source=source.project_origin or package.path,
                 relative_to=self.config.root,
                 cache=self.scan_cache,
+                requires_python=self.requires_python(name),
             )
             for extra, record in self._core_extras.get(package.name, {}).items():
                 where = f"{Path(record.path).relative_to(self.config.root)}:{record.line}"
@@ -164,6 +170,7 @@ class Repository:
                     siblings=self.distributions,
                     relative_to=self.config.root,
                     cache=self.scan_cache,
+                    requires_python=self.requires_python(name),
                 )
                 inference.requirements = [r for r in inference.requirements if r.key not in core]
                 found[extra] = inference
@@ -194,6 +201,7 @@ class Repository:
             explicit=self.source(name).test_dependencies,
             relative_to=self.config.root,
             cache=self.scan_cache,
+            requires_python=self.requires_python(name),
         )
 
     def sibling_closure(self, name: str) -> list[str]:
@@ -313,6 +321,8 @@ class Repository:
             sibling_version = self.version(requirement.import_names[0])
             if sibling_version != UNRELEASED_VERSION:
                 text = f"{requirement.distribution}>={sibling_version}"
+                if requirement.requirement.marker is not None:  # a guarded import
+                    text += f"; {requirement.requirement.marker}"
         return text
 
 

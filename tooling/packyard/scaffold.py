@@ -25,7 +25,9 @@ scaffold passes the lint gate too.
 
 The files are written to a temporary name beside their final place and renamed into it,
 so a failure leaves nothing behind. The README package table is regenerated when the
-README has its marker comments.
+README has its marker comments. The new distribution name is looked up on the configured
+index: a project of that name there is a warning among the notes (see
+:mod:`packyard.clashes`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packyard.chores import check_new_name, refresh_readme
+from packyard.clashes import clash_warning
 from packyard.names import distribution_name
 from packyard.repo import Repository
 from packyard.tracking import latest_release
@@ -112,7 +115,16 @@ def new_package(
         written = sorted(packages / relative for relative in files)
     scaffold = Scaffold(name=name, form="folder" if folder else "module", path=target)
     scaffold.files = written
-    changed, problem = refresh_readme(Repository.open(repo.config.root))
+    reopened = Repository.open(repo.config.root)
+    changed, problem = refresh_readme(reopened)
+    shown = (
+        target.relative_to(repo.config.root) if target.is_relative_to(repo.config.root) else target
+    )
+    clash = clash_warning(
+        repo.config.index_url, reopened.package(name).dist_name, str(shown), timeout=5
+    )
+    if clash:
+        scaffold.notes.append(f"warning: {clash}")
     if changed:
         scaffold.notes.append("README.md package table updated")
     if problem:

@@ -3,10 +3,14 @@ isolated venv, and test it there.
 
 Steps, in order (each failure names its step):
 
-``assemble``  infer requirements and write ``build/NAME/`` (see :mod:`packyard.assemble`)
+``assemble``  infer requirements and write ``build/NAME/`` (see :mod:`packyard.assemble`);
+              print the inference warnings; check guessed distribution names and the
+              package's own name against the index (see :mod:`packyard.clashes`)
 ``build``     sdist and wheel into ``dist/NAME/`` (see :mod:`packyard.building`)
 ``check``     ``twine check --strict`` on both, and the wheel's file list
-``venv``      a fresh virtual environment (uv, or virtualenv)
+``venv``      a fresh virtual environment (uv, or virtualenv) with the third-party
+              requirements; fails when they pull in a project of the index that has the
+              name of a repository package about to be installed
 ``install``   the wheel (never the source tree) with every extra it declares (``optional``,
               ``api``, ``app``, ``mcp``...), its dependencies, the wheels of sibling
               packages it needs (built the same way; a sibling pinned to a version that
@@ -40,6 +44,7 @@ from packyard.building import (
     finish_twine_check,
     start_twine_check,
 )
+from packyard.clashes import check_displacement, check_guessed_names, clash_warning
 from packyard.errors import CommandFailed, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
@@ -172,6 +177,12 @@ def test_install(
         for extra in repo.extra_inferences(package.name).values():
             needs += extra.requirements
         first = ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
+        for warning in _warnings(repo, package.name, test_needs.warnings):
+            progress(f"warning: {warning}")
+        # Before anything installs: guessed names the index lacks, the package's own name
+        # on the index (see packyard.clashes).
+        check_guessed_names(needs, index_url)
+        clash = clash_warning(index_url, package.dist_name, _shown(repo, package.path))
     twine = None
     try:
         with (
@@ -190,6 +201,18 @@ def test_install(
                 report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
             with timer.step("venv", f"fresh venv at {venv_path}, with pytest and dependencies"):
                 venv = prepared.result()
+                check_displacement(
+                    venv,
+                    {
+                        repo.package(n).dist_name: _shown(repo, repo.package(n).path)
+                        for n in [package.name, *siblings]
+                    },
+                )
+            if clash:  # a warning only: nothing the environment installs needs that project
+                progress(
+                    f"warning: {clash}; none of the requirements of {package.name}, its "
+                    "extras and its tests needs it"
+                )
             # Every extra (optional, api, app, mcp...): the tests may exercise all of it.
             extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
             extras = f"[{extras}]" if extras else ""
@@ -230,6 +253,22 @@ def test_install(
 
 
 test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _warnings(repo: Repository, name: str, test_warnings: list[str]) -> list[str]:
+    """The inference warnings of a package's core, extras and tests, each once."""
+    found = [*repo.inference(name).warnings, *test_warnings]
+    for extra in repo.extra_inferences(name).values():
+        found += extra.warnings
+    return list(dict.fromkeys(found))
+
+
+def _shown(repo: Repository, path: Path) -> str:
+    """``path`` relative to the repository root, for messages."""
+    try:
+        return str(path.relative_to(repo.config.root))
+    except ValueError:
+        return str(path)
 
 
 def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
