@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from packyard.discovery import Package
+from packyard.docsite.apimembers import members_options
 from packyard.readme_table import release_install_command, render_table, table_cell
 from packyard.repo import Repository
 from packyard.tracking import UNRELEASED_VERSION, latest_release, releases
@@ -92,10 +93,14 @@ def exports_all(package: Package) -> bool:
 
 def api_page(package: Package) -> str:
     """The API reference page: one mkdocstrings block (Python handler) for the package's
-    top module; for a folder package without ``__all__``, its public submodules too."""
+    top module; for a folder package without ``__all__``, its public submodules too; for a
+    single-file package, every name of its ``__all__`` (else every public name), with or
+    without a docstring (see :mod:`packyard.docsite.apimembers`)."""
     lines = ["# API reference", "", f"::: {package.name}"]
     if package.form == "folder" and not exports_all(package):
         lines += ["    options:", "      show_submodules: true"]
+    elif package.form == "module" and members_options(package.path):
+        lines += ["    options:", *members_options(package.path)]
     return "\n".join(lines) + "\n"
 
 
