@@ -300,3 +300,26 @@ def test_build_writes_the_version_into_the_built_module(make_repo: RepoFactory) 
     ]
     with zipfile.ZipFile(artifacts.wheel) as wheel:
         assert '__version__ = "0.0.0"' in wheel.read("nover.py").decode()
+
+
+@pytest.mark.slow
+def test_single_file_site_shows_all_of_all_and_renders_rst(
+    make_repo: RepoFactory, local_index: LocalIndex
+) -> None:
+    from packyard.docsite import build_package_site
+
+    root = make_repo(
+        {
+            "packages/shapes.py": '"""Shapes and their areas.\n\nUse ``area``::\n\n'
+            '    area(2)\n"""\n__all__ = ["area", "Square"]\n\ndef area(side):\n'
+            "    return side * side\n\nclass Square:\n    pass\n\n"
+            "def helper():\n    return 1\n",
+        },
+        packyard=_index(local_index),
+    )
+    build_package_site(Repository.open(root), "shapes", progress=_quiet)
+    api = (root / "site" / "shapes" / "api" / "index.html").read_text("utf-8")
+    assert 'id="shapes.area"' in api and 'id="shapes.Square"' in api
+    assert 'id="shapes.helper"' not in api
+    home = (root / "site" / "shapes" / "index.html").read_text("utf-8")
+    assert "literal-block" in home and "``area``" not in home

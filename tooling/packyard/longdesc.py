@@ -144,3 +144,18 @@ def changelog_as_rst(markdown: str) -> str:
 
 def _escape_rst(text: str) -> str:
     return re.sub(r"([\\*`|_:<>\[\]])", r"\\\1", text)
+
+
+def rst_as_html(text: str) -> str:
+    """An RST long description as the HTML the index shows (readme_renderer), without its
+    first title: for a Markdown page that has its own (the package site's home page).
+
+    Raises:
+        ValueError: the text does not render (it was not detected as RST, then).
+    """
+    from readme_renderer.rst import render
+
+    html = render(text)
+    if html is None:
+        raise ValueError("the text does not render as reStructuredText")
+    return re.sub(r"<h1>.*?</h1>\n?", "", html, count=1, flags=re.S)

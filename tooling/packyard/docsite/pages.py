@@ -15,6 +15,7 @@ from typing import Any
 
 from packyard.discovery import Package
 from packyard.docsite.apimembers import members_options
+from packyard.longdesc import RST, rst_as_html
 from packyard.readme_table import release_install_command, render_table, table_cell
 from packyard.repo import Repository
 from packyard.tracking import UNRELEASED_VERSION, latest_release, releases
@@ -42,6 +43,8 @@ def home_page(repo: Repository, name: str) -> str:
     package = repo.package(name)
     source = repo.source(name)
     text = source.description.strip("\n")
+    if source.description_type == RST:  # the HTML the index shows, under a Markdown title
+        text = f"# {package.dist_name}\n\n{rst_as_html(text)}"
     if package.form == "folder":
         text = _DOCS_PREFIX.sub(r"\1", text)
     if not text.lstrip().startswith("# "):
