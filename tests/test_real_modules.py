@@ -53,7 +53,7 @@ Usage::
     >>> greet("Ada")   # an illustration: the real output differs
     Hello Ada!!!
 
-The ``greet`` function returns a string.
+The ``greet`` function returns a string; see :func:`greet`.
 """
 
 __version__ = "1.17.0"
@@ -253,11 +253,16 @@ def test_doctests_follow_the_settings(make_repo: RepoFactory, local_index: Local
             "packages/illus.py": illustration,
             "packages/ondoc.py": "# /// script\n# [tool.packyard]\n# doctests = true\n# ///\n"
             + illustration,
+            # A folder package's doctests run when it asks for them (none run otherwise).
+            "packages/fdoc/__init__.py": '"""Folder with doctests."""\n',
+            "packages/fdoc/core.py": '"""Core.\n\n>>> 2 + 2\n4\n"""\n',
+            "packages/fdoc/pyproject.toml": "[tool.packyard]\ndoctests = true\n",
         },
         packyard=_index(local_index) + "doctests = false\n",
     )
     repo = Repository.open(root)
     assert not test_install(repo, "illus", progress=_quiet).tests_run
+    assert test_install(repo, "fdoc", progress=_quiet).tests_run
     with pytest.raises(CommandFailed) as info:
         test_install(repo, "ondoc", progress=_quiet)
     assert info.value.step == "tests" and "1 failed" in info.value.render()

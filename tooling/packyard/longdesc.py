@@ -90,6 +90,23 @@ def is_restructuredtext(text: str) -> bool:
     return renders_as_rst(text)
 
 
+#: Sphinx roles (``:func:`name```...), unknown to docutils and so to the index's renderer.
+_SPHINX_ROLE = re.compile(
+    r":(?:py:)?(?:func|class|meth|mod|attr|exc|data|obj|const|ref|doc|term|envvar|option|"
+    r"program|file|any):`~?(?P<text>[^`<]+?)\s*(?:<[^`>]*>)?`"
+)
+
+
+def without_sphinx_roles(text: str) -> str:
+    """``text`` with Sphinx cross-reference roles turned into inline literals (what the
+    index can render; there is nothing to link to there).
+
+    >>> without_sphinx_roles("Call :func:`~pkg.greet` or :ref:`the guide <guide>`.")
+    'Call ``pkg.greet`` or ``the guide``.'
+    """
+    return _SPHINX_ROLE.sub(lambda m: f"``{m['text']}``", text)
+
+
 def long_description(title: str, docstring: str, summary: str) -> tuple[str, str]:
     """The long description of a package described by its docstring.
 
@@ -103,7 +120,8 @@ def long_description(title: str, docstring: str, summary: str) -> tuple[str, str
         or reStructuredText (``text/x-rst``) under an over- and underlined title.
     """
     body = docstring.strip() or summary
-    if docstring and is_restructuredtext(body):
+    if docstring and is_restructuredtext(without_sphinx_roles(body)):
+        body = without_sphinx_roles(body)
         rule = "#" * len(title)
         text = f"{rule}\n{title}\n{rule}\n\n{body}\n"
         if renders_as_rst(text):

@@ -18,7 +18,7 @@ from packyard.docsite.apimembers import members_options
 from packyard.longdesc import RST, rst_as_html
 from packyard.readme_table import release_install_command, render_table, table_cell
 from packyard.repo import Repository
-from packyard.tracking import UNRELEASED_VERSION, latest_release, releases
+from packyard.tracking import latest_release, releases
 
 #: The pages packyard writes into every package site (a page in ``packages/NAME/docs/``
 #: may not use these names).
@@ -143,7 +143,7 @@ def changelog_page(repo: Repository, name: str) -> str:
     if not records:
         parts += [
             f"No releases yet: `{package.dist_name}` has not been released. Until its first "
-            f"release it builds as version `{UNRELEASED_VERSION}`; "
+            f"release it builds as version `{repo.version(package.name)}`; "
             f"`invoke release {package.name}` publishes it and records the release here.",
             "",
         ]
