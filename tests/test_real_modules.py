@@ -44,6 +44,8 @@ GREETKIT = '''\
 # test-dependencies = ["PyYAML"]
 # [tool.packyard.scripts]
 # greetkit = "greetkit:main"
+# [tool.packyard.entry-points."greetkit.greeters"]
+# plain = "greetkit:greet"
 # ///
 """Greeting helpers for command-line tools, see
 https://example.org/greetkit for the documentation. They are small.
@@ -145,6 +147,7 @@ def test_what_a_module_states_becomes_its_metadata(make_repo: RepoFactory) -> No
     assert table["readme"]["content-type"] == "text/x-rst"
     assert table["license"] == "MIT"
     assert table["scripts"] == {"greetkit": "greetkit:main"}
+    assert table["entry-points"] == {"greetkit.greeters": {"plain": "greetkit:greet"}}
     # test_greetkit/ is the package's test folder, never a package of its own.
     assert list(discover(repo.config)) == ["greetkit"]
     package = repo.package("greetkit")
@@ -234,6 +237,8 @@ def test_real_module_with_test_folder_installs_and_passes(
     with zipfile.ZipFile(report.artifacts.wheel) as wheel:
         metadata = wheel.read("greetkit-1.17.0.dist-info/METADATA").decode()
         names = wheel.namelist()
+        entry_points = wheel.read("greetkit-1.17.0.dist-info/entry_points.txt").decode()
+    assert "[greetkit.greeters]\nplain = greetkit:greet" in entry_points
     assert "Description-Content-Type: text/x-rst" in metadata
     assert "License-Expression: MIT" in metadata
     assert "greetkit-1.17.0.dist-info/licenses/LICENSE" in names
