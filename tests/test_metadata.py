@@ -106,7 +106,7 @@ def test_folder_partial_pyproject_wins(make_repo) -> None:
     ("pyproject", "message"),
     [
         ('[project]\nname = "other"\n', "set by packyard"),
-        ('[project]\nversion = "1.0"\n', "set by packyard"),
+        ('[project]\nversion = "one"\n', "not a PEP 440 version"),
         ('[project]\ndescriptoin = "x"\n', "did you mean 'description'"),
         ("[project\n", "invalid TOML"),
     ],

@@ -22,6 +22,9 @@ from packyard.errors import ConfigError, PackageError
 from packyard.extras import check_extra_files
 from packyard.fsutil import replace_dir
 from packyard.links import Link, fetch, link_target, read_link
+from packyard.longdesc import RST
+from packyard.metadata import read_source
+from packyard.module_version import with_version
 from packyard.repo import Repository
 from packyard.symlinks import check_package_path, package_files
 from packyard.tracking import with_changelog
@@ -55,7 +58,8 @@ class BuildTree:
 def shipped_files(package: Package) -> dict[str, Path]:
     """Map each file the wheel must hold (path inside the wheel, POSIX) to its source.
 
-    A single-file package ships ``NAME.py``. A folder package ships every file under its
+    A single-file package ships ``NAME.py`` (and its license file as ``LICENSE`` in the
+    ``.dist-info``). A folder package ships every file under its
     folder except ``tests/``, ``docs/``, its ``README.md`` and ``pyproject.toml``, caches
     and compiled files, and hidden files. An ``artifacts/NAME.link`` file ships as
     ``artifacts/NAME``, downloaded at build time (see :mod:`packyard.links`).
@@ -193,17 +197,23 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
             target.parent.mkdir(parents=True, exist_ok=True)
             if inside in links:
                 fetch(links[inside], target, cache_dir=repo.config.state_dir / "cache" / "links")
+            elif src == package.metadata_file:  # NAME.__version__ is the built version
+                shutil.copy2(src, target)
+                target.write_text(with_version(read_source(src), project["version"]), "utf-8")
             else:
                 shutil.copy2(src, target)
         if package.form == "folder":
             for license_file in sorted(package.path.glob("LICENSE*")):
                 shutil.copy2(license_file, staging / license_file.name)
+        elif package.license_file is not None:  # found by hatchling's LICEN[CS]E* default
+            shutil.copy2(package.license_file, staging / "LICENSE")
         description = with_changelog(
             source.description,
             repo.config.state_dir,
             package.name,
             project["version"],
             pending=repo.pending_releases.get(package.name),
+            rst=source.description_type == RST,
         )
         (staging / "README.md").write_text(description, encoding="utf-8")
         (staging / "pyproject.toml").write_text(dumps(document), encoding="utf-8")
@@ -222,7 +232,6 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
 
 def _check_cli(cli: Path) -> None:
     from packyard.extras import module_level_names
-    from packyard.metadata import read_source
 
     source = read_source(cli)
     try:

@@ -222,9 +222,10 @@ def package_of(path: str, packages_dir: str) -> str | None:
         path: a ``/``-separated path relative to the repository root.
         packages_dir: the packages folder, relative to the root (``packages``).
 
-    Follows the discovery rules: ``packages/NAME.py`` and ``packages/test_NAME.py`` belong
-    to ``NAME``, every file under ``packages/NAME/`` too; names starting with ``.`` or
-    ``_`` and files that are not ``.py`` directly in the packages folder belong to none.
+    Follows the discovery rules: ``packages/NAME.py``, ``packages/test_NAME.py`` and
+    ``packages/NAME.LICENSE`` belong to ``NAME``, every file under ``packages/NAME/`` and
+    ``packages/test_NAME/`` too; names starting with ``.`` or ``_`` and other files
+    directly in the packages folder belong to none.
 
     >>> package_of("packages/tripcost.py", "packages")
     'tripcost'
@@ -232,6 +233,8 @@ def package_of(path: str, packages_dir: str) -> str | None:
     'tripcost'
     >>> package_of("packages/unitconv/tests/test_x.py", "packages")
     'unitconv'
+    >>> package_of("packages/test_tripcost/data/a.json", "packages")
+    'tripcost'
     >>> package_of("packages/README.md", "packages") is None
     True
     """
@@ -242,8 +245,10 @@ def package_of(path: str, packages_dir: str) -> str | None:
     if not parts or parts[0].startswith((".", "_")) or parts[0] in ("build", "dist"):
         return None
     if len(parts) > 1:
-        return parts[0]
+        return parts[0].removeprefix("test_")
     name = parts[0]
+    if name.endswith(".LICENSE"):
+        return name[: -len(".LICENSE")] or None
     if not name.endswith(".py") or name in GLOBAL_PACKAGE_FILES:
         return None
     stem = name[: -len(".py")]
@@ -786,10 +791,18 @@ def _git_input(root: Path, text: str, *args: str) -> str:
     )
 
 
-def _own_paths(name: str, packages_dir: str) -> tuple[str, str, str]:
-    """The three paths (relative to the packyard root) that hold a package's own files:
-    the module, its test module, its folder. A package has one of the first and third."""
-    return (f"{packages_dir}/{name}.py", f"{packages_dir}/test_{name}.py", f"{packages_dir}/{name}")
+def _own_paths(name: str, packages_dir: str) -> tuple[str, ...]:
+    """The paths (relative to the packyard root) that hold a package's own files: the
+    module, its test module, its folder, its test folder and license file (single-file
+    packages). A package has one of the module and the folder."""
+    return (
+        f"{packages_dir}/{name}.py",
+        f"{packages_dir}/test_{name}.py",
+        f"{packages_dir}/{name}",
+        f"{packages_dir}/test_{name}",
+        f"{packages_dir}/{name}.LICENSE",
+        f"{packages_dir}/LICENSE.{name}",
+    )
 
 
 def detect_since_last_release(repo: Repository, head: str = "HEAD") -> ReleaseCandidates:

@@ -7,7 +7,8 @@ Keys (all optional)::
     packages-dir = "packages"       # where the packages live, relative to the root
     index-url = "https://pypi.org/simple"   # index that dependencies resolve against
     requires-python = ">=3.10"      # default for packages that do not say
-    first-version = "0.1.0"         # version of a package's first release
+    first-version = "0.1.0"         # version of a package's first release (unless it states one)
+    doctests = true                 # test-install runs doctests (default: single-file packages)
     [tool.packyard.import-map]      # import name -> distribution, for this repository
     "foo.bar" = "foo-bar-dist"
     [tool.packyard.defaults]        # PEP 621 fields every package gets unless it says
@@ -42,6 +43,7 @@ KNOWN_KEYS = (
     "index-url",
     "requires-python",
     "first-version",
+    "doctests",
     "import-map",
     "defaults",
     "repositories",

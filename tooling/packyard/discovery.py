@@ -5,7 +5,10 @@ every time ``noxfile.py`` is imported.
 
 Conventions:
 
-- ``packages/NAME.py``: a single-file package; its tests are ``packages/test_NAME.py``.
+- ``packages/NAME.py``: a single-file package; its tests are ``packages/test_NAME.py``
+  and/or the folder ``packages/test_NAME/`` (tests, ``conftest.py``, helper modules, data;
+  never a package); ``packages/NAME.LICENSE`` (or ``packages/LICENSE.NAME``) is its
+  license file.
 - ``packages/NAME/``: a folder package (it has ``__init__.py``); ``tests/`` and ``docs/``
   inside it are not shipped; ``cli.py`` becomes the console script ``NAME``; ``artifacts/``
   ships as package data; ``README.md`` is the long description; ``pyproject.toml`` may hold
@@ -68,10 +71,31 @@ class Package:
     def test_paths(self) -> list[Path]:
         """The package's pytest files or folders (possibly none)."""
         if self.form == "module":
-            candidate = self.path.with_name(f"{TEST_PREFIX}{self.name}.py")
+            base = self.path.with_name(f"{TEST_PREFIX}{self.name}")
+            candidates = [base.with_name(f"{base.name}.py"), base]
         else:
-            candidate = self.path / "tests"
-        return [candidate] if candidate.exists() else []
+            candidates = [self.path / "tests"]
+        return [c for c in candidates if c.exists()]
+
+    @property
+    def test_support_dir(self) -> Path | None:
+        """``packages/test_NAME/`` of a single-file package (tests, ``conftest.py``,
+        helpers, data), if present. The test-install puts it on ``sys.path``."""
+        if self.form == "module":
+            folder = self.path.with_name(f"{TEST_PREFIX}{self.name}")
+            if folder.is_dir():
+                return folder
+        return None
+
+    @property
+    def license_file(self) -> Path | None:
+        """The license file of a single-file package: ``packages/NAME.LICENSE`` or
+        ``packages/LICENSE.NAME``, if present (a folder package ships its ``LICENSE*``)."""
+        if self.form == "module":
+            for candidate in (f"{self.name}.LICENSE", f"LICENSE.{self.name}"):
+                if self.path.with_name(candidate).is_file():
+                    return self.path.with_name(candidate)
+        return None
 
     @property
     def readme(self) -> Path | None:
@@ -157,6 +181,9 @@ def discover(config: RepoConfig) -> dict[str, Package]:
                 continue
             package = Package(entry.stem, "module", entry)
         elif entry.is_dir():
+            if entry.name.startswith(TEST_PREFIX):
+                tests.append(entry)
+                continue
             if not (entry / "__init__.py").is_file():
                 raise PackageError(
                     "this folder is not a Python package: it has no __init__.py",
@@ -172,12 +199,20 @@ def discover(config: RepoConfig) -> dict[str, Package]:
         by_dist[package.dist_name] = package
     for test in tests:
         owner = test.stem[len(TEST_PREFIX) :]
+        kind = "test folder" if test.is_dir() else "test file"
         if owner not in found:
             raise PackageError(
-                f"test file for a package {owner!r} that does not exist",
+                f"{kind} for a package {owner!r} that does not exist",
                 path=test,
-                hint=f"add {folder.name}/{owner}.py, or rename the test file to "
-                "test_<package>.py of an existing package",
+                hint=f"add {folder.name}/{owner}.py, or rename the {kind} to "
+                f"test_<package> of an existing package",
+            )
+        if test.is_dir() and found[owner].form == "folder":
+            raise PackageError(
+                f"a test folder beside the folder package {owner!r}",
+                path=test,
+                hint=f"move it to {folder.name}/{owner}/tests/ (test_NAME/ folders are for "
+                "single-file packages)",
             )
     if not found:
         raise PackageError(

@@ -4,7 +4,10 @@ Sources, lowest to highest precedence:
 
 1. the repository defaults (``[tool.packyard.defaults]`` in the root ``pyproject.toml``);
 2. what is inferred: name from the file or folder, summary and long description from the
-   module docstring (or the folder's ``README.md``), dependencies from the imports;
+   module docstring (or the folder's ``README.md``; see :mod:`packyard.longdesc`),
+   dependencies from the imports, the license from ``__license__`` or a license header
+   (see :mod:`packyard.license_detect`), the first version from ``__version__`` (see
+   :mod:`packyard.module_version`);
 3. what the package writes down: its PEP 723 block (``requires-python``, ``dependencies``
    and ``[tool.packyard]``), or for a folder its partial ``pyproject.toml`` (``[project]``
    and ``[tool.packyard]``).
@@ -20,6 +23,9 @@ from typing import Any
 from packyard import tomlcompat
 from packyard.discovery import Package
 from packyard.errors import ConfigError, PackageError
+from packyard.license_detect import detect_license
+from packyard.longdesc import MARKDOWN, long_description, summary_of
+from packyard.module_version import declared_version
 from packyard.pep723 import read_script_metadata
 
 #: PEP 621 fields a package may set itself (in ``[tool.packyard]`` of its PEP 723 block,
@@ -40,9 +46,9 @@ PROJECT_FIELDS = (
     "entry-points",
 )
 #: Fields packyard owns: a package cannot set them.
-OWNED_FIELDS = ("name", "version", "dynamic", "readme", "license-files")
+OWNED_FIELDS = ("name", "dynamic", "readme", "license-files")
 #: ``[tool.packyard]`` keys of a package that are not PEP 621 fields.
-TOOL_KEYS = ("import-map", "test-dependencies")
+TOOL_KEYS = ("import-map", "test-dependencies", "doctests", "version")
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,21 @@ class PackageSource:
 
     Attributes:
         package: the package.
-        summary: the first line of the docstring (one line, no trailing period removed).
-        description: the long description (Markdown).
+        summary: the docstring's first sentence (see :func:`packyard.longdesc.summary_of`),
+            or the explicit ``description``.
+        description: the long description.
+        description_type: its content type, ``text/markdown`` or ``text/x-rst``.
         project: PEP 621 fields the package sets explicitly, with their values.
         project_origin: the file those fields came from, for error messages.
         import_map: per-package import name -> distribution overrides.
         test_dependencies: extra PEP 508 requirements for running the package's tests.
+        declared_version: the PEP 440 version the package states (``version`` in its
+            metadata, else a module-level ``__version__`` string), or None; used until
+            its first release and by that release.
+        doctests: ``doctests`` from its ``[tool.packyard]``: whether the test-install runs
+            its doctests; None when it does not say (the repository default applies).
+        license: the license expression its source states (``__license__``, a license
+            header), or None.
     """
 
     package: Package
@@ -66,6 +81,10 @@ class PackageSource:
     project_origin: Path | None = None
     import_map: dict[str, str] = field(default_factory=dict)
     test_dependencies: list[str] = field(default_factory=list)
+    description_type: str = "text/markdown"
+    declared_version: str | None = None
+    doctests: bool | None = None
+    license: str | None = None
 
     @property
     def explicit_dependencies(self) -> list[str]:
@@ -180,8 +199,11 @@ def read_package(package: Package) -> PackageSource:
         origin = package.pyproject
         data = tomlcompat.load(origin)
         project = _table(data.get("project", {}), "[project]", origin, None)
+        version = project.pop("version", None)  # the first release's (_declared_version)
         tools = _table(data.get("tool", {}), "[tool]", origin, None)
         tool = _table(tools.get("packyard", {}), "[tool.packyard]", origin, None)
+        if version is not None:
+            tool.setdefault("version", version)
         if "scripts" in tool:  # the same as [project.scripts], for symmetry with PEP 723
             scripts = _table(tool.pop("scripts"), "[tool.packyard.scripts]", origin, None)
             project["scripts"] = {
@@ -193,8 +215,8 @@ def read_package(package: Package) -> PackageSource:
                 raise ConfigError(
                     f"[project] {key} is set by packyard and cannot be given here",
                     path=origin,
-                    hint=f"remove {key!r}: the name comes from the folder, the version "
-                    "from the release history, the readme from README.md or the docstring, "
+                    hint=f"remove {key!r}: the name comes from the folder, "
+                    "the readme from README.md or the docstring, "
                     "license files from LICENSE* files in the folder",
                 )
         tomlcompat.check_keys(project, PROJECT_FIELDS, origin, "[project]")
@@ -208,12 +230,14 @@ def read_package(package: Package) -> PackageSource:
             line=1,
             hint='start the file with a docstring: """One-line summary.\n\nLonger text."""',
         )
-    summary, _, rest = (docstring or "").strip().partition("\n")
-    summary = project.get("description", summary.strip())
+    summary = project.get("description") or summary_of(docstring or "")
+    description_type = MARKDOWN
     if package.readme is not None:
         description = read_source(package.readme)
     else:
-        description = f"# {package.dist_name}\n\n{summary}\n\n{rest.strip()}\n".rstrip() + "\n"
+        description, description_type = long_description(
+            package.dist_name, docstring or "", summary
+        )
     import_map = tool.get("import-map", {})
     from packyard.import_map import validate_map
 
@@ -221,6 +245,11 @@ def read_package(package: Package) -> PackageSource:
     tests = tool.get("test-dependencies", [])
     if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
         raise ConfigError("test-dependencies must be a list of PEP 508 strings", path=origin)
+    doctests = tool.get("doctests")
+    if doctests is not None and not isinstance(doctests, bool):
+        raise ConfigError(
+            "[tool.packyard] doctests must be true or false", path=origin or path, line=line
+        )
     return PackageSource(
         package=package,
         summary=summary,
@@ -229,4 +258,39 @@ def read_package(package: Package) -> PackageSource:
         project_origin=origin,
         import_map=import_map,
         test_dependencies=tests,
+        description_type=description_type,
+        declared_version=_declared_version(tool, source, origin or path, line),
+        doctests=doctests,
+        license=detect_license(source),
     )
+
+
+def _declared_version(
+    tool: dict[str, Any], source: str, path: Path, line: int | None
+) -> str | None:
+    """The version a package states: ``version`` in its metadata (must be PEP 440), else
+    a module-level ``__version__`` string that is a PEP 440 version (others are ignored).
+
+    Raises:
+        ConfigError: the metadata's ``version`` is not a PEP 440 version string.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    if "version" in tool:
+        value = tool["version"]
+        try:
+            return str(Version(value if isinstance(value, str) else ""))
+        except InvalidVersion:
+            raise ConfigError(
+                f"version {value!r} is not a PEP 440 version",
+                path=path,
+                line=line,
+                hint='write a version such as "1.2.0" (it is the first release\'s version)',
+            ) from None
+    found = declared_version(source)
+    if found is not None:
+        try:
+            return str(Version(found[0]))
+        except InvalidVersion:
+            return None
+    return None

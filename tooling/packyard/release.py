@@ -300,8 +300,10 @@ def plan_release(
                 hint=f"use a version above {latest}, e.g. {next_version(latest, 'patch')}",
             )
     elif latest is None:
-        chosen = str(parse_version(repo.config.first_version, what="first-version"))
-        reason = "first release"
+        # The version the package states (__version__, metadata "version") wins.
+        declared = repo.source(package.name).declared_version
+        chosen = declared or str(parse_version(repo.config.first_version, what="first-version"))
+        reason = "first release" + (", the version the package states" if declared else "")
     else:
         chosen = next_version(latest, bump or level)
         reason = f"--bump {bump}" if bump else f"commits say {level}"

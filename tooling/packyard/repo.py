@@ -81,8 +81,12 @@ class Repository:
         return self._sources[package.name]
 
     def version(self, name: str) -> str:
-        """The version the package builds with now (its latest release, or 0.0.0)."""
-        return current_version(self.config.state_dir, self.package(name).name)
+        """The version the package builds with now: its latest release; before its first,
+        the version it states (``__version__``, ``version`` in its metadata), else 0.0.0."""
+        released = current_version(self.config.state_dir, self.package(name).name)
+        if released == UNRELEASED_VERSION:
+            return self.source(name).declared_version or released
+        return released
 
     def import_map(self, name: str) -> ImportMap:
         """The import map for a package: its overrides, then the repository's, then the
@@ -263,10 +267,12 @@ class Repository:
                 "name": package.dist_name,
                 "version": version or self.version(name),
                 "description": source.summary,
-                "readme": {"file": "README.md", "content-type": "text/markdown"},
+                "readme": {"file": "README.md", "content-type": source.description_type},
                 "requires-python": self.config.requires_python,
             }
         )
+        if source.license:
+            table["license"] = source.license
         explicit = {k: v for k, v in source.project.items() if k != "dependencies"}
         table.update(explicit)
         table["dependencies"] = dependencies
@@ -318,7 +324,8 @@ class Repository:
             return str(with_pin)
         text = str(requirement.requirement)
         if requirement.rule == "sibling" and not requirement.requirement.specifier:
-            sibling_version = self.version(requirement.import_names[0])
+            sibling = self.package(requirement.import_names[0]).name
+            sibling_version = current_version(self.config.state_dir, sibling)
             if sibling_version != UNRELEASED_VERSION:
                 text = f"{requirement.distribution}>={sibling_version}"
                 if requirement.requirement.marker is not None:  # a guarded import

@@ -17,12 +17,16 @@ Steps, in order (each failure names its step):
               excludes the repository's is installed as pinned from the index instead,
               with a warning: see :mod:`packyard.siblings`), pytest and the tests' own needs
 ``import``    import the package from a temporary folder and check it came from the venv
+              and that its ``__version__`` is the version built
 ``cli``       ``NAME --help`` for each console script
-``tests``     pytest on a copy of the package's tests, plus the module's doctests for a
-              single-file package, in a temporary folder (the source is not on sys.path);
-              the working directory is the folder holding the copied ``tests/`` (or
-              ``test_NAME.py``), so paths relative to the package folder
-              (``tests/data/x.json``) resolve as when pytest runs in ``packages/NAME``
+``tests``     pytest on a copy of the package's tests (by path, ``--import-mode=importlib``)
+              in a temporary folder (the source is not on sys.path; a single-file
+              package's ``test_NAME/`` folder is); the working directory is the folder
+              holding the copied ``tests/`` (or ``test_NAME.py``), so paths relative to the
+              package folder (``tests/data/x.json``) resolve as when pytest runs in
+              ``packages/NAME``; then, in a second run, the doctests of the installed
+              modules whose source has a ``>>>`` prompt (single-file packages; folder
+              packages that set ``doctests = true``)
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from packyard.building import (
     start_twine_check,
 )
 from packyard.clashes import check_displacement, check_guessed_names, clash_warning
-from packyard.errors import CommandFailed, PackageError
+from packyard.errors import CommandFailed, ConfigError, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
 from packyard.siblings import siblings_from_repository
@@ -173,7 +177,8 @@ def test_install(
         # Known before the wheel exists: pytest, the tests' needs and the package's own
         # third-party requirements. They go into the venv while the wheel builds. Siblings
         # are left out: they install from their freshly built wheels, never from the index.
-        needs = [*test_needs.required, *repo.inference(package.name).requirements]
+        # The tests' optional imports (try: import hypothesis...) are installed too.
+        needs = [*test_needs.requirements, *repo.inference(package.name).requirements]
         for extra in repo.extra_inferences(package.name).values():
             needs += extra.requirements
         first = ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
@@ -226,7 +231,7 @@ def test_install(
             work = scratch_path / "work"
             work.mkdir()
             with timer.step("import", f"import {package.name}"):
-                _check_import(venv, package.name, work)
+                module_file = _check_import(venv, package.name, work, tree.version)
             scripts = sorted(tree.project.get("scripts", {}))
             if scripts:
                 with timer.step("cli", ", ".join(f"{s} --help" for s in scripts)):
@@ -241,6 +246,7 @@ def test_install(
                         )
             with timer.step("tests", "pytest against the installed wheel"):
                 report.tests_run = _run_tests(repo, venv, package.name, work)
+                report.tests_run |= _run_doctests(repo, venv, package.name, work, module_file)
     finally:
         if twine is not None:
             twine.kill()
@@ -288,10 +294,17 @@ def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> Venv:
     return venv
 
 
-def _check_import(venv: Venv, name: str, work: Path) -> None:
+def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
+    """Import the installed package; return its module file (``__init__.py`` of a folder).
+
+    Raises:
+        CommandFailed: the import fails.
+        PackageError: it came from outside the venv, or ``__version__`` is not ``version``.
+    """
     code = (
         "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
-        "print(json.dumps({'file': m.__file__, 'prefix': sys.prefix}))"
+        "print(json.dumps({'file': m.__file__, 'prefix': sys.prefix, "
+        "'version': getattr(m, '__version__', None)}))"
     )
     output = run(
         [venv.python, "-c", code, name],
@@ -309,13 +322,22 @@ def _check_import(venv: Venv, name: str, work: Path) -> None:
             f"{name} was imported from {module_file}, not from the test environment",
             hint="the source tree leaked onto sys.path; report this as a packyard bug",
         )
+    if info["version"] != version:
+        raise PackageError(
+            f"{name}.__version__ is {info['version']!r} in the installed wheel, not the "
+            f"distribution's version {version!r}",
+            path=module_file,
+            hint="packyard writes __version__ into the built module; a module that sets it "
+            "again after import (e.g. from a file of its own) must not",
+        )
+    return module_file
 
 
 def _run_tests(repo: Repository, venv: Venv, name: str, work: Path) -> bool:
     package = repo.package(name)
     targets: list[str] = []
     for path in package.test_paths:
-        copy = work / ("tests" if path.is_dir() else path.name)
+        copy = work / path.name  # tests/, test_NAME.py, test_NAME/
         if path.is_dir():
             shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
@@ -332,20 +354,75 @@ def _run_tests(repo: Repository, venv: Venv, name: str, work: Path) -> bool:
         "--import-mode=importlib",
         "-q",
     ]
-    if package.form == "module":
-        args += ["--doctest-modules", "--pyargs", name]
-    if not targets and package.form != "module":
+    if not targets:
         return False
+    # importlib mode puts nothing on sys.path: the test folder of a single-file package
+    # goes there, for the helper modules its tests import (never the package's source).
+    support = package.test_support_dir
+    extra = {"PYTHONPATH": str(work / support.name)} if support is not None else {}
+    run(
+        [*args, *targets],
+        step="tests",
+        cwd=work,
+        env=venv.env(**extra),
+        hint=f"the tests of {name} fail against the installed wheel",
+    )
+    return True
+
+
+def doctests_wanted(repo: Repository, name: str) -> bool:
+    """Whether the test-install runs a package's doctests: its own ``[tool.packyard]
+    doctests``, else the repository's ``doctests``, else true for a single-file package
+    and false for a folder package.
+
+    Raises:
+        ConfigError: the repository's ``doctests`` is not a boolean.
+    """
+    own = repo.source(name).doctests
+    if own is not None:
+        return own
+    default = repo.config.raw.get("doctests")
+    if default is None:
+        return repo.package(name).form == "module"
+    if not isinstance(default, bool):
+        raise ConfigError(
+            "[tool.packyard] doctests must be true or false",
+            path=repo.config.root / "pyproject.toml",
+        )
+    return default
+
+
+def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_file: Path) -> bool:
+    """Run the doctests of the installed modules whose text has a ``>>>`` prompt.
+
+    Returns:
+        Whether any doctest ran.
+    """
+    package = repo.package(name)
+    if not doctests_wanted(repo, name):
+        return False
+    if package.form == "module":
+        candidates = [module_file]
+    else:
+        top = module_file.parent
+        candidates = [top / p.relative_to(package.path) for p in package.source_files]
+    files = [p for p in candidates if p.is_file() and ">>>" in p.read_text("utf-8", "replace")]
+    if not files:
+        return False
+    args: list[str | Path] = [venv.python, "-m", "pytest", "-p", "no:cacheprovider"]
+    args += ["--rootdir", work, "--import-mode=importlib", "-q", "--doctest-modules", *files]
     try:
         run(
-            [*args, *targets],
+            args,
             step="tests",
             cwd=work,
             env=venv.env(),
-            hint=f"the tests of {name} fail against the installed wheel",
+            hint=f"the doctests of {name} fail against the installed wheel; if a '>>>' "
+            "example is an illustration, not a test, set doctests = false in the "
+            "package's [tool.packyard]",
         )
     except CommandFailed as exc:
-        if exc.returncode == 5 and not targets:  # no doctests in the module
+        if exc.returncode == 5:  # a '>>>' that is no doctest
             return False
         raise
     return True

@@ -171,6 +171,7 @@ def with_changelog(
     version: str,
     *,
     pending: dict[str, Any] | None = None,
+    rst: bool = False,
 ) -> str:
     """A long description with a ``## Changelog`` section appended: the recorded releases
     up to ``version`` and, when ``pending`` is the release of ``version`` being built, its
@@ -182,6 +183,7 @@ def with_changelog(
         name: the package's import name.
         version: the PEP 440 version being built.
         pending: ``{"version", "date", "notes"}`` of a release not yet recorded.
+        rst: the description is reStructuredText: the section is written in RST too.
 
     Raises:
         ConfigError: the tracking file is malformed.
@@ -194,4 +196,9 @@ def with_changelog(
         records = [r for r in records if Version(str(r["version"])) != target] + [pending]
     if not records:
         return description
-    return description.rstrip("\n") + "\n" + changelog_markdown(records)
+    changelog = changelog_markdown(records)
+    if rst:
+        from packyard.longdesc import changelog_as_rst
+
+        changelog = changelog_as_rst(changelog)
+    return description.rstrip("\n") + "\n" + changelog

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from packyard.discovery import Package
+from packyard.docsite.apimembers import members_options
+from packyard.longdesc import RST, rst_as_html
 from packyard.readme_table import release_install_command, render_table, table_cell
 from packyard.repo import Repository
-from packyard.tracking import UNRELEASED_VERSION, latest_release, releases
+from packyard.tracking import latest_release, releases
 
 #: The pages packyard writes into every package site (a page in ``packages/NAME/docs/``
 #: may not use these names).
@@ -41,6 +43,8 @@ def home_page(repo: Repository, name: str) -> str:
     package = repo.package(name)
     source = repo.source(name)
     text = source.description.strip("\n")
+    if source.description_type == RST:  # the HTML the index shows, under a Markdown title
+        text = f"# {package.dist_name}\n\n{rst_as_html(text)}"
     if package.form == "folder":
         text = _DOCS_PREFIX.sub(r"\1", text)
     if not text.lstrip().startswith("# "):
@@ -92,10 +96,14 @@ def exports_all(package: Package) -> bool:
 
 def api_page(package: Package) -> str:
     """The API reference page: one mkdocstrings block (Python handler) for the package's
-    top module; for a folder package without ``__all__``, its public submodules too."""
+    top module; for a folder package without ``__all__``, its public submodules too; for a
+    single-file package, every name of its ``__all__`` (else every public name), with or
+    without a docstring (see :mod:`packyard.docsite.apimembers`)."""
     lines = ["# API reference", "", f"::: {package.name}"]
     if package.form == "folder" and not exports_all(package):
         lines += ["    options:", "      show_submodules: true"]
+    elif package.form == "module" and members_options(package.path):
+        lines += ["    options:", *members_options(package.path)]
     return "\n".join(lines) + "\n"
 
 
@@ -135,7 +143,7 @@ def changelog_page(repo: Repository, name: str) -> str:
     if not records:
         parts += [
             f"No releases yet: `{package.dist_name}` has not been released. Until its first "
-            f"release it builds as version `{UNRELEASED_VERSION}`; "
+            f"release it builds as version `{repo.version(package.name)}`; "
             f"`invoke release {package.name}` publishes it and records the release here.",
             "",
         ]
