@@ -14,11 +14,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from tests.conftest import (
     ensure_wheelhouse,
     init_repo,
     init_with_remote,
+    loopback_server,
     write_files,
 )
 
@@ -1034,14 +1034,8 @@ class _Exchange(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def exchange() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Exchange)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(_Exchange) as url:
+        yield url
 
 
 def test_mint_upload_token(exchange: str) -> None:
