@@ -110,6 +110,7 @@ def test_survey_lists_good_packages_and_broken_entries(make_repo) -> None:
     assert f"{suggest_name('json')!r}" in (found.broken["json"].error.hint or "")
     repo = Repository.open(root)
     assert repo.package("good").name == "good"
+    assert lock_path(repo.package("good")) == root / "packages" / "good.requirements.lock"
     with pytest.raises(PackageError, match="not a valid Python identifier") as info:
         repo.package("my-tool")
     assert info.value.path == root / "packages" / "my-tool.py"
@@ -292,3 +293,14 @@ def test_requirements_session_writes_checks_and_installs_the_lock(
     import zipfile
 
     assert not any("requirements.lock" in n for n in zipfile.ZipFile(wheel).namelist())
+
+
+def test_a_single_file_lock_moves_and_goes_with_its_package(make_repo) -> None:
+    from packyard.chores import remove_package, rename_package
+
+    root = make_repo({"packages/tool.py": DOC, "packages/tool.requirements.lock": "# x\n"})
+    rename_package(Repository.open(root), "tool", "gadget", progress=lambda _: None)
+    assert (root / "packages" / "gadget.requirements.lock").is_file()
+    assert not (root / "packages" / "tool.requirements.lock").exists()
+    remove_package(Repository.open(root), "gadget", progress=lambda _: None)
+    assert not (root / "packages" / "gadget.requirements.lock").exists()

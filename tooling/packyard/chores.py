@@ -34,6 +34,7 @@ from packyard.errors import (
     PackyardError,
 )
 from packyard.fsutil import write_text_atomic
+from packyard.lockfile import LOCK_FILE, lock_path
 from packyard.names import distribution_name, import_name_problem, suggest_name
 from packyard.repo import Repository
 from packyard.stdlib import is_stdlib
@@ -144,9 +145,13 @@ def check_new_name(repo: Repository, name: str, *, replacing: str | None = None)
 
 
 def owned_paths(repo: Repository, package: Package) -> list[Path]:
-    """The package's sources and tests (not its tracking file or generated outputs)."""
+    """The package's sources, tests and lock file (not its tracking file or generated
+    outputs)."""
     paths = [package.path]
     paths += [p for p in package.test_paths if not p.is_relative_to(package.path)]
+    lock = lock_path(package)
+    if not lock.is_relative_to(package.path) and lock.exists():
+        paths.append(lock)
     return paths
 
 
@@ -263,6 +268,8 @@ def rename_package(
         plan = [(package.path, folder / f"{new}.py")]
         plan += [(t, folder / f"{TEST_PREFIX}{new}.py") for t in package.test_paths]
         test_paths = [target for _, target in plan[1:]]
+        if lock_path(package).exists():
+            plan.append((lock_path(package), folder / f"{new}.{LOCK_FILE}"))
     else:
         plan = [(package.path, folder / new)]
         test_paths = [folder / new / p.relative_to(package.path) for p in package.test_paths]
