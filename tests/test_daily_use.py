@@ -304,3 +304,15 @@ def test_a_single_file_lock_moves_and_goes_with_its_package(make_repo) -> None:
     assert not (root / "packages" / "tool.requirements.lock").exists()
     remove_package(Repository.open(root), "gadget", progress=lambda _: None)
     assert not (root / "packages" / "gadget.requirements.lock").exists()
+
+
+def test_invoke_new_names_the_check_session(make_repo, monkeypatch, capsys) -> None:
+    from packyard.cli import main
+
+    root = make_repo({"packages/good.py": DOC})
+    monkeypatch.chdir(root)
+    assert main(["new", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].startswith("before a release: nox -s check-tiny")
+    assert main(["new", "json"]) == 1
+    assert f"e.g. {suggest_name('json')!r}" in capsys.readouterr().err
