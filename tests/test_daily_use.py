@@ -138,6 +138,7 @@ def test_broken_packages_do_not_block_the_others(mixed_repo: Path) -> None:
     sessions = {s["session"] for s in json.loads(listing.stdout)}
     for name in ("good", "other", "my-tool", "json", "synt"):
         assert {f"test_install-{name}", f"check-{name}"} <= sessions
+    assert "packyard: broken: " in listing.stderr and "packages/my-tool.py" in listing.stderr
 
     listed = _tool("invoke", "list", root=root)
     assert listed.returncode == 0, listed.stderr

@@ -35,8 +35,11 @@ KIT = {
     "packages/kit/_private.py": '"""Private."""\n\n\ndef hidden_helper() -> None:\n    """Hidden."""\n',
     "packages/kit/loose/notes.py": '"""Not in a subpackage."""\n',
 }
-#: Hosts a page may load fonts, styles or scripts from: none but its own.
-_EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//[^"']+""")
+#: What a page loads from another host (a script, style sheet, font, image or frame): nothing
+#: may be (the links of its text, <a href>, may point anywhere).
+_EXTERNAL = re.compile(
+    r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["'](?:https?:)?//[^"']+"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +76,7 @@ def test_no_external_fonts_or_scripts_and_no_empty_header(site: Path) -> None:
     for page in site.rglob("*.html"):
         text = page.read_text()
         assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, page
-        external = [m for m in _EXTERNAL.findall(text) if "<link" in text]
-        # Only the <a href> links of the page's text may point outside.
-        for match in external:
-            tag_start = text.rfind("<", 0, text.index(match))
-            assert text[tag_start : tag_start + 2] == "<a", (page, match)
+        assert not _EXTERNAL.findall(text), page
     home = (site / "index.html").read_text()
     header = re.search(r"<thead>(.*?)</thead>", home, re.S)
     assert header is not None

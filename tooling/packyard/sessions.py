@@ -22,7 +22,8 @@ T = TypeVar("T")
 def package_names(root: Path) -> list[str]:
     """The names of the repository's packages, for registering sessions: the good ones and
     the broken entries (see :class:`packyard.discovery.Broken`), whose sessions fail with
-    their error, so one bad file never hides the other packages' sessions.
+    their error, so one bad file never hides the other packages' sessions. Listing the
+    sessions (``nox -l``) names each broken entry and its error on standard error.
 
     A repository that cannot be read at all (no configuration, no packages folder) is
     reported on standard error and exits with status 1: nox would otherwise list no
@@ -32,6 +33,13 @@ def package_names(root: Path) -> list[str]:
     try:
         repo = Repository.open(root)
         names = sorted({*repo.packages, *repo.broken})
+        if {"-l", "--list"} & set(sys.argv[1:]):
+            for entry in repo.broken.values():
+                print(
+                    f"packyard: broken: {entry.error.render().splitlines()[0]} "
+                    f"(nox -s test_install-{entry.name} shows the fix)",
+                    file=sys.stderr,
+                )
         for requested in requested_sessions(sys.argv[1:]):
             prefix, _, package = requested.partition("-")
             if prefix in PER_PACKAGE and package and package not in repo.broken:
