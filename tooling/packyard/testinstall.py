@@ -75,7 +75,8 @@ class TestInstallReport:
 
     @property
     def seconds(self) -> float:
-        """Total wall time of all steps, in seconds."""
+        """The steps' seconds added up (the venv is made beside the build, so this can
+        exceed the wall time)."""
         return sum(s for _, s in self.steps)
 
 
