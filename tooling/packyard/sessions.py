@@ -97,10 +97,15 @@ def test_install(session: Any, root: Path, name: str) -> None:
     The arguments after ``--`` go to pytest, but for packyard's own (``--locked``, see
     :mod:`packyard.testargs`)."""
     from packyard.advice import test_install_warnings
+    from packyard.errors import CommandFailed, GateError
 
     def work() -> None:
         repo = Repository.open(root)
-        for warning in test_install_warnings(repo, name):
+        try:
+            warnings = test_install_warnings(repo, name)
+        except (GateError, CommandFailed) as exc:  # ruff missing or misconfigured
+            warnings = [f"the lint gate could not run: {exc.render()}"]
+        for warning in warnings:
             session.warn(warning)
         _run_test_install(session, repo, name)
 
