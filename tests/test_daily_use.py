@@ -130,6 +130,15 @@ def test_invoke_list_shows_broken_and_unreleased(make_repo) -> None:
     assert "unreleased" in good_line and "0.0.0" not in good_line
 
 
+def test_readme_table_lists_a_package_with_a_syntax_error(make_repo) -> None:
+    from packyard.readme_table import render_table
+
+    root = make_repo({"packages/good.py": DOC, "packages/synt.py": '"""S."""\nx = (\n'})
+    table = render_table(Repository.open(root))
+    assert "| [`good`](packages/good.py) | unreleased | Summary line. |" in table
+    assert "| [`synt`](packages/synt.py) | unreleased | cannot be read: syntax error" in table
+
+
 @pytest.mark.slow
 def test_broken_packages_do_not_block_the_others(mixed_repo: Path) -> None:
     root = mixed_repo
