@@ -18,7 +18,8 @@ What it holds: a pip requirements file (pip and uv read it with ``-r`` or ``-c``
 Every pin of every section comes from one pip-compile resolution, so they all fit
 together: ``pip install -r FILE`` installs the lot (what the test-install installs, every
 extra included), and ``pip install -c FILE NAME`` installs the core alone, pinned. A pin
-needed by the core and an extra is in the core section. Sibling packages are not pinned
+needed by the core and an extra is in the core section; one several extras need is in
+the first of them, by name. Sibling packages are not pinned
 (they are built from ``packages/``). The header records the inferred requirements the
 lock was made from (``# input: ...``): :func:`check_lock` compares them with the current
 ones, offline, so a lock is stale when the package's imports changed, not when the index
