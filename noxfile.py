@@ -3,8 +3,13 @@
 Thin wiring only; the work is done by the ``packyard`` library (tooling/packyard/).
 
     nox -l                          list every session
-    nox -s test_install-NAME        assemble, build, check, install in a fresh venv, test
-    nox -s requirements-NAME        inferred requirements, resolved and pinned (pip-compile)
+    nox -s test_install-NAME [-- [--locked] PYTEST-ARGS]
+                                    assemble, build, check, install in a fresh venv, test;
+                                    lint findings and a missing license as warnings
+    nox -s check-NAME               what a release checks (gates + test-install), no upload
+    nox -t check                    every package's check
+    nox -s requirements-NAME [-- --check]
+                                    pin with pip-compile into the package's lock file
     nox -t test_install             every package's test-install
     nox -s docs-NAME [-- --execute] the package's documentation site in site/NAME/
     nox -s docs [-- --execute]      every package's site and the repository's, in site/
@@ -33,9 +38,14 @@ for _name in sessions.package_names(ROOT):
         """Assemble, build, check, install in a fresh venv and test the package."""
         sessions.test_install(session, ROOT, name)
 
+    @nox.session(name=f"check-{_name}", python=False, tags=["check"])
+    def _check(session: nox.Session, name: str = _name) -> None:
+        """What a release checks: the gates and the test-install (no version, no upload)."""
+        sessions.check(session, ROOT, name)
+
     @nox.session(name=f"requirements-{_name}", python=False, tags=["requirements"])
     def _requirements(session: nox.Session, name: str = _name) -> None:
-        """Inferred requirements, resolved and pinned with pip-compile."""
+        """Pin the requirements with pip-compile into the lock file (-- --check: is it stale?)."""
         sessions.requirements(session, ROOT, name)
 
     @nox.session(name=f"docs-{_name}", python=False, tags=["docs"])

@@ -112,7 +112,7 @@ def test_lazy_import_of_an_extra_file_keeps_it_an_extra(make_repo) -> None:
     assert table["optional-dependencies"] == {"api": ["fastapi"]}
 
 
-def test_requirements_command_inside_a_broken_repo_fails(make_repo) -> None:
+def test_requirements_command_works_beside_a_broken_package(make_repo) -> None:
     root = make_repo(
         {"packages/user.py": '"""U."""\nimport yaml\n', "packages/json.py": '"""J."""\n'}
     )
@@ -122,9 +122,8 @@ def test_requirements_command_inside_a_broken_repo_fails(make_repo) -> None:
         capture_output=True,
         text=True,
     )
-    assert run.returncode == 1
-    assert "shadows the standard-library module" in run.stderr
-    assert run.stdout == ""
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["PyYAML"]
 
 
 def test_requirements_command_outside_packages_uses_the_repo_import_map(make_repo) -> None:

@@ -14,11 +14,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from tests.conftest import (
     init_repo,
     init_with_remote,
     with_tools,
+    loopback_server,
     write_files,
 )
 
@@ -1035,14 +1035,8 @@ class _Exchange(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def exchange() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Exchange)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(_Exchange) as url:
+        yield url
 
 
 def test_mint_upload_token(exchange: str) -> None:

@@ -183,11 +183,19 @@ def test_nox_lists_and_runs_a_package_session(examples_repo: Path) -> None:
     assert (examples_repo / "dist" / "unitconv").is_dir()
 
 
-def test_nox_reports_a_broken_packages_folder(examples_repo: Path) -> None:
+def test_nox_lists_a_broken_package_beside_the_others(examples_repo: Path) -> None:
     (examples_repo / "noxfile.py").write_text((ROOT / "noxfile.py").read_text())
     (examples_repo / "packages" / "json.py").write_text('"""Shadows json."""\n')
     run = subprocess.run(
         [sys.executable, "-m", "nox", "-l"], cwd=examples_repo, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "test_install-json" in run.stdout and "test_install-unitconv" in run.stdout
+    run = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "test_install-json"],
+        cwd=examples_repo,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode != 0
     assert "shadows the standard-library module" in run.stderr

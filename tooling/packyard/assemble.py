@@ -25,6 +25,7 @@ from packyard.links import Link, fetch, link_target, read_link
 from packyard.longdesc import RST
 from packyard.metadata import read_source
 from packyard.module_version import with_version
+from packyard.lockfile import LOCK_FILE
 from packyard.repo import Repository
 from packyard.symlinks import check_package_path, package_files
 from packyard.tracking import with_changelog
@@ -32,7 +33,7 @@ from packyard.tracking import with_changelog
 #: The build backend of generated projects (installed with packyard, so builds need no
 #: network access).
 BUILD_SYSTEM = {"requires": ["hatchling>=1.26"], "build-backend": "hatchling.build"}
-_PACKAGE_LEVEL_FILES = {"README.md", "pyproject.toml"}
+_PACKAGE_LEVEL_FILES = {"README.md", "pyproject.toml", LOCK_FILE}
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,13 @@ _VALIDATOR = None
 def _validator():  # type: ignore[no-untyped-def]
     global _VALIDATOR
     if _VALIDATOR is None:
+        import logging
+
         from validate_pyproject import api
 
+        # It logs each schema it loads at INFO ("... defines `tool.distutils` schema"):
+        # noise on every build under nox, whose logging shows INFO.
+        logging.getLogger("validate_pyproject").setLevel(logging.WARNING)
         _VALIDATOR = api.Validator()
     return _VALIDATOR
 

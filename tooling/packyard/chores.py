@@ -25,13 +25,27 @@ from pathlib import Path
 from typing import Any
 
 from packyard import gitutil
-from packyard.discovery import TEST_PREFIX, Package, discover
-from packyard.errors import CommandFailed, ConfigError, PackageError, PackyardError
+from packyard.discovery import TEST_PREFIX, Package, survey
+from packyard.errors import (
+    CommandFailed,
+    ConfigError,
+    InferenceError,
+    PackageError,
+    PackyardError,
+)
 from packyard.fsutil import write_text_atomic
-from packyard.names import distribution_name, import_name_problem
+from packyard.lockfile import LOCK_FILE, lock_path
+from packyard.names import distribution_name, import_name_problem, suggest_name
 from packyard.repo import Repository
 from packyard.stdlib import is_stdlib
-from packyard.tracking import latest_release, read_tracking, tracking_file, write_json_atomic
+from packyard.tracking import (
+    UNRELEASED_LABEL,
+    UNRELEASED_VERSION,
+    latest_release,
+    read_tracking,
+    tracking_file,
+    write_json_atomic,
+)
 
 Progress = Callable[[str], None]
 
@@ -70,26 +84,13 @@ class ChoreReport:
 
 
 def existing_packages(repo: Repository) -> dict[str, Package]:
-    """The repository's packages, by import name; empty (not an error) when the packages
-    folder is missing or holds no package yet.
-
-    Raises:
-        PackageError: the packages folder holds something invalid (see
-            :func:`packyard.discovery.discover`).
+    """The repository's good packages, by import name, read afresh; empty (not an error)
+    when the packages folder is missing or holds no package yet. Broken entries (see
+    :func:`packyard.discovery.survey`) are left out.
     """
-    folder = repo.config.packages_dir
-    if not folder.is_dir():
+    if not repo.config.packages_dir.is_dir():
         return {}
-    candidates = [
-        p
-        for p in folder.iterdir()
-        if not p.name.startswith((".", "_"))
-        and p.name not in {"__pycache__", "build", "dist", "conftest.py"}
-        and (p.is_dir() or p.suffix == ".py")
-    ]
-    if not candidates:
-        return {}
-    return discover(repo.config)
+    return survey(repo.config).packages
 
 
 def check_new_name(repo: Repository, name: str, *, replacing: str | None = None) -> None:
@@ -143,33 +144,14 @@ def check_new_name(repo: Repository, name: str, *, replacing: str | None = None)
             )
 
 
-def _name_problem(name: str) -> bool:
-    return bool(import_name_problem(name)) or is_stdlib(name) or name.startswith(TEST_PREFIX)
-
-
-def suggest_name(name: str) -> str:
-    """A valid package name close to ``name``, for the hint of a refused one: lowercase
-    ASCII letters, digits and ``_``, no leading digit or ``test_``, and ``_tool`` appended
-    to a keyword or a standard-library module's name.
-
-    >>> suggest_name("class"), suggest_name("json"), suggest_name("My-Tool")
-    ('class_tool', 'json_tool', 'my_tool')
-    >>> suggest_name("test_things"), suggest_name("2fast"), suggest_name("---")
-    ('things_tool', 'fast', 'my_tool')
-    """
-    candidate = re.sub(r"[^a-z0-9_]+", "_", name.lower())
-    candidate = re.sub(r"_{2,}", "_", candidate).lstrip("0123456789_").rstrip("_")
-    tested = candidate.startswith(TEST_PREFIX)
-    candidate = candidate.removeprefix(TEST_PREFIX)
-    if candidate and (tested or _name_problem(candidate)):
-        candidate += "_tool"
-    return candidate if candidate and not _name_problem(candidate) else "my_tool"
-
-
 def owned_paths(repo: Repository, package: Package) -> list[Path]:
-    """The package's sources and tests (not its tracking file or generated outputs)."""
+    """The package's sources, tests and lock file (not its tracking file or generated
+    outputs)."""
     paths = [package.path]
     paths += [p for p in package.test_paths if not p.is_relative_to(package.path)]
+    lock = lock_path(package)
+    if not lock.is_relative_to(package.path) and lock.exists():
+        paths.append(lock)
     return paths
 
 
@@ -286,6 +268,8 @@ def rename_package(
         plan = [(package.path, folder / f"{new}.py")]
         plan += [(t, folder / f"{TEST_PREFIX}{new}.py") for t in package.test_paths]
         test_paths = [target for _, target in plan[1:]]
+        if lock_path(package).exists():
+            plan.append((lock_path(package), folder / f"{new}.{LOCK_FILE}"))
     else:
         plan = [(package.path, folder / new)]
         test_paths = [folder / new / p.relative_to(package.path) for p in package.test_paths]
@@ -702,56 +686,85 @@ def remove_package(
 
 
 def list_packages(repo: Repository) -> list[dict[str, Any]]:
-    """Every package with its form, version, last release, summary and requirements.
+    """Every package with its form, version, last release, summary and requirements, and
+    every broken entry with its error: one bad package never hides the others.
 
     Returns:
-        One dict per package, sorted by import name: ``name``, ``distribution``, ``form``
+        One dict per package, sorted by name: ``name``, ``distribution``, ``form``
         (``module`` or ``folder``), ``path`` (relative to the root, POSIX), ``version``
         (the latest release, or ``0.0.0``), ``last_release`` (``{"version", "date",
-        "repository", "tag"}`` or None), ``summary`` and ``requirements`` (PEP 508
-        strings, optional ones with their ``extra`` marker).
+        "repository", "tag"}`` or None), ``summary``, ``requirements`` (PEP 508 strings,
+        optional ones with their ``extra`` marker) and ``error`` (None, or the rendered
+        error of a package that cannot be read: a bad name, a syntax error...; then
+        ``summary`` is empty and ``requirements`` too).
 
     Raises:
-        PackageError, ConfigError, InferenceError: a package or its tracking file cannot
-            be read.
+        PackageError, ConfigError: the packages folder is missing, or the configuration
+            cannot be read.
     """
     rows = []
     root = repo.config.root
-    for name, package in existing_packages(repo).items():
-        last = latest_release(repo.config.state_dir, name)
+    found = survey(repo.config) if repo.config.packages_dir.is_dir() else None
+    packages = found.packages if found else {}
+    for entry in found.broken.values() if found else ():
         rows.append(
             {
-                "name": name,
-                "distribution": package.dist_name,
-                "form": package.form,
-                "path": _rel(package.path, root),
-                "version": repo.version(name),
-                "last_release": None
-                if last is None
-                else {
-                    "version": str(last["version"]),
-                    "date": last.get("date"),
-                    "repository": last.get("repository"),
-                    "tag": last.get("tag"),
-                },
-                "summary": repo.source(name).summary,
-                "requirements": [r.pep508() for r in repo.inference(name).requirements],
+                "name": entry.name,
+                "distribution": None,
+                "form": "broken",
+                "path": _rel(entry.path, root),
+                "version": UNRELEASED_VERSION,
+                "last_release": None,
+                "summary": "",
+                "requirements": [],
+                "error": entry.error.render(),
             }
         )
-    return rows
+    for name, package in packages.items():
+        last = latest_release(repo.config.state_dir, name)
+        row: dict[str, Any] = {
+            "name": name,
+            "distribution": package.dist_name,
+            "form": package.form,
+            "path": _rel(package.path, root),
+            "version": repo.version(name),
+            "last_release": None
+            if last is None
+            else {
+                "version": str(last["version"]),
+                "date": last.get("date"),
+                "repository": last.get("repository"),
+                "tag": last.get("tag"),
+            },
+            "summary": "",
+            "requirements": [],
+            "error": None,
+        }
+        try:
+            row["summary"] = repo.source(name).summary
+            row["requirements"] = [r.pep508() for r in repo.inference(name).requirements]
+        except (PackageError, InferenceError, ConfigError) as exc:
+            row["form"] = "broken"
+            row["error"] = exc.render()
+        rows.append(row)
+    return sorted(rows, key=lambda r: r["name"])
 
 
 def format_list(rows: list[dict[str, Any]]) -> str:
     """The text table of :func:`list_packages` rows: one line per package, then its
-    requirements indented below it; ends with a newline (empty for no rows)."""
+    requirements (or, for a broken one, its error) indented below it; ends with a newline
+    (empty for no rows). A version never released shows as ``unreleased``, as in the
+    README table."""
     lines = []
     for row in rows:
         last = row["last_release"]
         released = "—" if last is None else str(last.get("date") or "")[:10] or last["version"]
+        version = UNRELEASED_LABEL if last is None else row["version"]
         lines.append(
-            f"{row['name']:<24} {row['version']:<10} {row['form']:<7} {released:<10} "
-            f"{row['summary']}"
+            f"{row['name']:<24} {version:<10} {row['form']:<7} {released:<10} {row['summary']}"
         )
-        if row["requirements"]:
+        if row.get("error"):
+            lines += [f"{'':<24} {line}" for line in row["error"].splitlines()]
+        elif row["requirements"]:
             lines.append(f"{'':<24} requires: {', '.join(row['requirements'])}")
     return "\n".join(lines) + ("\n" if lines else "")

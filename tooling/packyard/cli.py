@@ -586,6 +586,7 @@ def _new(args: argparse.Namespace) -> int:
     for note in made.notes:
         print(f"note: {note}")
     print(f"next: nox -s test_install-{made.name}")
+    print(f"before a release: nox -s check-{made.name} (what invoke release checks)")
     return 0
 
 

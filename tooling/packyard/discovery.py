@@ -27,10 +27,9 @@ from typing import Literal
 
 from packyard.config import RepoConfig
 from packyard.errors import PackageError
-from packyard.names import distribution_name, import_name_problem
+from packyard.names import TEST_PREFIX, distribution_name, import_name_problem, suggest_name
 from packyard.stdlib import is_stdlib
 
-TEST_PREFIX = "test_"
 NOT_SHIPPED = ("tests", "docs")
 #: Folders that are never part of a package, at any depth: caches and build leftovers.
 _IGNORED_DIRS = frozenset(
@@ -148,17 +147,50 @@ def _excluded(relative: Path) -> bool:
     return relative.parts[0] in NOT_SHIPPED or is_ignored(relative)
 
 
-def discover(config: RepoConfig) -> dict[str, Package]:
-    """List the packages of the repository, by import name, sorted.
+@dataclass(frozen=True)
+class Broken:
+    """A file or folder of ``packages/`` that cannot be a package as it is.
+
+    Attributes:
+        name: what the commands call it: the file's stem or the folder's name
+            (``my-tool`` for ``packages/my-tool.py``), or the package a stray test file
+            names; the per-package sessions ``test_install-NAME`` etc. exist under it and
+            fail with ``error``.
+        path: the offending file or folder (absolute).
+        error: what is wrong, naming the file and the fix.
+    """
+
+    name: str
+    path: Path
+    error: PackageError
+
+
+@dataclass
+class Survey:
+    """What :func:`survey` found: the good packages and the broken entries, each by name,
+    sorted."""
+
+    packages: dict[str, Package]
+    broken: dict[str, Broken]
+
+
+def survey(config: RepoConfig) -> Survey:
+    """List the packages of the repository, and the entries that cannot be packages.
+
+    One bad file never hides the others: a name that is not an identifier, shadows a
+    standard-library module or starts with ``test_``, a name used twice (as a file and a
+    folder, or two names with one PEP 503 distribution name: both are broken), a folder
+    without ``__init__.py`` and a test file without its package each become a
+    :class:`Broken` entry, and every other package is listed as usual.
 
     Args:
         config: the repository configuration (gives ``packages_dir``).
 
+    Returns:
+        The packages and the broken entries (both possibly empty).
+
     Raises:
-        PackageError: the packages folder is missing or empty; a name is not a valid
-            identifier, shadows a standard-library module, or is used twice (as a file and
-            a folder, or two names that normalize to one distribution name); a folder has
-            no ``__init__.py``; a test file has no package.
+        PackageError: the packages folder is missing.
     """
     folder = config.packages_dir
     if not folder.is_dir():
@@ -169,6 +201,7 @@ def discover(config: RepoConfig) -> dict[str, Package]:
         )
     found: dict[str, Package] = {}
     by_dist: dict[str, Package] = {}
+    broken: dict[str, Broken] = {}
     tests: list[Path] = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "_")) or entry.name in _IGNORED_DIRS:
@@ -185,43 +218,94 @@ def discover(config: RepoConfig) -> dict[str, Package]:
                 tests.append(entry)
                 continue
             if not (entry / "__init__.py").is_file():
-                raise PackageError(
-                    "this folder is not a Python package: it has no __init__.py",
-                    path=entry,
-                    hint=f"add {entry.name}/__init__.py with a module docstring, "
-                    "or move the folder out of the packages folder",
+                broken[entry.name] = Broken(
+                    entry.name,
+                    entry,
+                    PackageError(
+                        "this folder is not a Python package: it has no __init__.py",
+                        path=entry,
+                        hint=f"add {entry.name}/__init__.py with a module docstring, "
+                        "or move the folder out of the packages folder",
+                    ),
                 )
+                continue
             package = Package(entry.name, "folder", entry)
         else:
             continue
-        _check_name(package, found, by_dist)
+        try:
+            _check_name(package, found, by_dist)
+        except PackageError as error:
+            # Both sides of a clash are broken: neither can be built unambiguously.
+            for other in (found.pop(package.name, None), by_dist.get(package.dist_name)):
+                if other is not None:
+                    found.pop(other.name, None)
+                    broken.setdefault(other.name, Broken(other.name, other.path, error))
+            broken.setdefault(package.name, Broken(package.name, package.path, error))
+            continue
         found[package.name] = package
         by_dist[package.dist_name] = package
     for test in tests:
         owner = test.stem[len(TEST_PREFIX) :]
         kind = "test folder" if test.is_dir() else "test file"
-        if owner not in found:
-            raise PackageError(
-                f"{kind} for a package {owner!r} that does not exist",
-                path=test,
-                hint=f"add {folder.name}/{owner}.py, or rename the {kind} to "
-                f"test_<package> of an existing package",
+        if owner not in found and owner not in broken:
+            broken[owner] = Broken(
+                owner,
+                test,
+                PackageError(
+                    f"{kind} for a package {owner!r} that does not exist",
+                    path=test,
+                    hint=f"add {folder.name}/{owner}.py, or rename the {kind} to "
+                    f"test_<package> of an existing package",
+                ),
             )
-        if test.is_dir() and found[owner].form == "folder":
-            raise PackageError(
-                f"a test folder beside the folder package {owner!r}",
-                path=test,
-                hint=f"move it to {folder.name}/{owner}/tests/ (test_NAME/ folders are for "
-                "single-file packages)",
+        elif owner in found and test.is_dir() and found[owner].form == "folder":
+            found.pop(owner)
+            broken[owner] = Broken(
+                owner,
+                test,
+                PackageError(
+                    f"a test folder beside the folder package {owner!r}",
+                    path=test,
+                    hint=f"move it to {folder.name}/{owner}/tests/ (test_NAME/ folders are "
+                    "for single-file packages)",
+                ),
             )
-    if not found:
-        raise PackageError(
-            "no packages found",
-            path=folder,
-            hint="add a module such as packages/my_tool.py (with a docstring), "
-            "or a folder packages/my_tool/ with __init__.py",
-        )
-    return dict(sorted(found.items()))
+    return Survey(dict(sorted(found.items())), dict(sorted(broken.items())))
+
+
+def discover(config: RepoConfig) -> dict[str, Package]:
+    """List the packages of the repository, by import name, sorted; strict: the first
+    broken entry raises (see :func:`survey` for the forgiving listing).
+
+    Args:
+        config: the repository configuration (gives ``packages_dir``).
+
+    Raises:
+        PackageError: the packages folder is missing or empty; a name is not a valid
+            identifier, shadows a standard-library module, or is used twice (as a file and
+            a folder, or two names that normalize to one distribution name); a folder has
+            no ``__init__.py``; a test file has no package.
+    """
+    found = survey(config)
+    for entry in found.broken.values():
+        raise entry.error
+    if not found.packages:
+        raise_no_packages(config.packages_dir)
+    return found.packages
+
+
+def raise_no_packages(folder: Path) -> None:
+    """Raise the error for a packages folder that holds no package.
+
+    Raises:
+        PackageError: always, naming ``folder`` and what to add.
+    """
+    raise PackageError(
+        "no packages found",
+        path=folder,
+        hint="add a module such as packages/my_tool.py (with a docstring), "
+        "or a folder packages/my_tool/ with __init__.py",
+    )
 
 
 def _check_name(package: Package, found: dict[str, Package], by_dist: dict[str, Package]) -> None:
@@ -230,13 +314,13 @@ def _check_name(package: Package, found: dict[str, Package], by_dist: dict[str, 
         raise PackageError(
             f"invalid package name: {problem}",
             path=package.path,
-            hint=f"rename it to {_suggest(package.name)!r}",
+            hint=f"rename it to {suggest_name(package.name)!r}",
         )
     if is_stdlib(package.name):
         raise PackageError(
             f"package {package.name!r} shadows the standard-library module of that name",
             path=package.path,
-            hint=f"rename it, e.g. to {package.name}_tools",
+            hint=f"rename it, e.g. to {suggest_name(package.name)!r}",
         )
     if package.name.startswith(TEST_PREFIX):
         raise PackageError("package names may not start with 'test_'", path=package.path)
@@ -255,14 +339,6 @@ def _check_name(package: Package, found: dict[str, Package], by_dist: dict[str, 
             path=package.path,
             hint="rename one of them",
         )
-
-
-def _suggest(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name.removesuffix(".py"))
-    cleaned = cleaned.lower()
-    if not cleaned or cleaned[0].isdigit():
-        cleaned = f"pkg_{cleaned}"
-    return cleaned
 
 
 def get_package(packages: dict[str, Package], name: str) -> Package:

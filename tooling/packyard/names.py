@@ -7,7 +7,11 @@ import re
 
 from packaging.utils import canonicalize_name
 
+from packyard.stdlib import is_stdlib
+
 _IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: The file-name prefix of test files: ``packages/test_NAME.py`` tests ``NAME``.
+TEST_PREFIX = "test_"
 
 
 def distribution_name(import_name: str) -> str:
@@ -40,3 +44,27 @@ def import_name_problem(name: str) -> str | None:
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return f"{name!r} is a Python keyword"
     return None
+
+
+def _name_problem(name: str) -> bool:
+    return bool(import_name_problem(name)) or is_stdlib(name) or name.startswith(TEST_PREFIX)
+
+
+def suggest_name(name: str) -> str:
+    """A valid package name close to ``name``, for the hint of a refused one (``invoke
+    new`` and the error for a bad file in ``packages/`` both use it): lowercase
+    ASCII letters, digits and ``_``, no leading digit or ``test_``, and ``_tool`` appended
+    to a keyword or a standard-library module's name.
+
+    >>> suggest_name("class"), suggest_name("json"), suggest_name("My-Tool")
+    ('class_tool', 'json_tool', 'my_tool')
+    >>> suggest_name("test_things"), suggest_name("2fast"), suggest_name("---")
+    ('things_tool', 'fast', 'my_tool')
+    """
+    candidate = re.sub(r"[^a-z0-9_]+", "_", name.lower())
+    candidate = re.sub(r"_{2,}", "_", candidate).lstrip("0123456789_").rstrip("_")
+    tested = candidate.startswith(TEST_PREFIX)
+    candidate = candidate.removeprefix(TEST_PREFIX)
+    if candidate and (tested or _name_problem(candidate)):
+        candidate += "_tool"
+    return candidate if candidate and not _name_problem(candidate) else "my_tool"

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from packyard.discovery import Package
-from packyard.errors import ConfigError
+from packyard.errors import ConfigError, PackageError
 from packyard.fsutil import write_text_atomic
 from packyard.repo import Repository
 from packyard.repositories import LOCAL
-from packyard.tracking import latest_release
+from packyard.tracking import UNRELEASED_LABEL, latest_release
 
 START = "<!-- packyard:packages:start -->"
 END = "<!-- packyard:packages:end -->"
@@ -117,9 +117,12 @@ def render_table(repo: Repository, link: Callable[[Repository, Package], str] = 
     for name, package in sorted(repo.packages.items()):
         release = latest_release(repo.config.state_dir, name)
         cell = link(repo, package)
-        summary = table_cell(repo.source(name).summary)
+        try:
+            summary = table_cell(repo.source(name).summary)
+        except PackageError as exc:  # one unreadable package never blocks the table
+            summary = f"cannot be read: {table_cell(exc.message)}"
         if release is None:
-            lines.append(f"| {cell} | unreleased | {summary} | — | — |")
+            lines.append(f"| {cell} | {UNRELEASED_LABEL} | {summary} | — | — |")
             continue
         command = release_install_command(repo, package, release)
         date = str(release.get("date", ""))[:10] or "—"

@@ -74,7 +74,7 @@ from packyard.siblings import (
     sibling_requirements,
     verify_requirements,
 )
-from packyard.testinstall import test_install
+from packyard.testinstall import format_timings, test_install
 from packyard.tracking import released_versions, releases, tracking_file
 from packyard.versioning import (
     Level,
@@ -591,7 +591,7 @@ def _release_one(
             result.warnings.append(f"released, but the push failed: {exc.render()}")
     progress(
         f"released {plan.dist_name} {plan.version} to {target.name}: "
-        + ", ".join(f"{n} {s:.1f}s" for n, s in result.steps)
+        + format_timings(result.steps)
     )
 
 

@@ -15,7 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from packyard.config import RepoConfig, load_config
-from packyard.discovery import Package, discover, get_package
+from packyard.discovery import Broken, Package, Survey, get_package, raise_no_packages, survey
 from packyard.errors import ConfigError, InferenceError
 from packyard.extras import entry_points, extra_files, extras_imported_by_core
 from packyard.import_map import ImportMap
@@ -56,9 +56,29 @@ class Repository:
         return cls(load_config(root), **kwargs)
 
     @cached_property
+    def survey(self) -> Survey:
+        """The packages and the broken entries of ``packages/`` (see
+        :func:`packyard.discovery.survey`).
+
+        Raises:
+            PackageError: the packages folder is missing, or holds neither a package nor a
+                broken entry.
+        """
+        found = survey(self.config)
+        if not found.packages and not found.broken:
+            raise_no_packages(self.config.packages_dir)
+        return found
+
+    @cached_property
     def packages(self) -> dict[str, Package]:
-        """Every package, by import name (see :func:`packyard.discovery.discover`)."""
-        return discover(self.config)
+        """Every good package, by import name; the broken entries are in :attr:`broken`."""
+        return self.survey.packages
+
+    @property
+    def broken(self) -> dict[str, Broken]:
+        """The entries of ``packages/`` that cannot be packages, by name, each with its
+        error (see :class:`packyard.discovery.Broken`)."""
+        return self.survey.broken
 
     @cached_property
     def scan_cache(self) -> ScanCache:
@@ -69,8 +89,11 @@ class Repository:
         """The package called ``name`` (import or distribution name).
 
         Raises:
-            PackageError: no such package (the message lists those there are).
+            PackageError: ``name`` is a broken entry (its own error: file, line, fix), or
+                no such package (the message lists those there are).
         """
+        if name in self.broken and name not in self.packages:
+            raise self.broken[name].error
         return get_package(self.packages, name)
 
     def source(self, name: str) -> PackageSource:

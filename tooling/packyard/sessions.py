@@ -20,18 +20,29 @@ T = TypeVar("T")
 
 
 def package_names(root: Path) -> list[str]:
-    """The import names of the repository's packages, for registering sessions.
+    """The names of the repository's packages, for registering sessions: the good ones and
+    the broken entries (see :class:`packyard.discovery.Broken`), whose sessions fail with
+    their error, so one bad file never hides the other packages' sessions. Listing the
+    sessions (``nox -l``) names each broken entry and its error on standard error.
 
-    A broken ``packages/`` folder (invalid name, shadowed module...) is reported on
-    standard error and exits with status 1: nox would otherwise list no package sessions
-    and leave the user to guess why.
+    A repository that cannot be read at all (no configuration, no packages folder) is
+    reported on standard error and exits with status 1: nox would otherwise list no
+    package sessions and leave the user to guess why; so is a requested per-package
+    session whose package does not exist (the message lists those there are).
     """
     try:
         repo = Repository.open(root)
-        names = list(repo.packages)
+        names = sorted({*repo.packages, *repo.broken})
+        if {"-l", "--list"} & set(sys.argv[1:]):
+            for entry in repo.broken.values():
+                print(
+                    f"packyard: broken: {entry.error.render().splitlines()[0]} "
+                    f"(nox -s test_install-{entry.name} shows the fix)",
+                    file=sys.stderr,
+                )
         for requested in requested_sessions(sys.argv[1:]):
             prefix, _, package = requested.partition("-")
-            if prefix in PER_PACKAGE and package:
+            if prefix in PER_PACKAGE and package and package not in repo.broken:
                 repo.package(package)  # raises, listing the packages there are
     except PackyardError as exc:
         print(f"packyard: error: {exc.render()}", file=sys.stderr)
@@ -40,7 +51,7 @@ def package_names(root: Path) -> list[str]:
 
 
 #: The per-package session prefixes (``PREFIX-NAME``).
-PER_PACKAGE = ("test_install", "requirements", "docs", "licenses", "audit", "lint")
+PER_PACKAGE = ("test_install", "check", "requirements", "docs", "licenses", "audit", "lint")
 
 
 def requested_sessions(argv: list[str]) -> list[str]:
@@ -81,10 +92,57 @@ def _call(session: Any, func: Callable[[], T]) -> T | None:
 
 
 def test_install(session: Any, root: Path, name: str) -> None:
-    """The ``test_install-NAME`` session: see :func:`packyard.testinstall.test_install`."""
+    """The ``test_install-NAME`` session: the lint gate's findings and a missing license as
+    warnings (see :mod:`packyard.advice`), then :func:`packyard.testinstall.test_install`.
+    The arguments after ``--`` go to pytest, but for packyard's own (``--locked``, see
+    :mod:`packyard.testargs`)."""
+    from packyard.advice import test_install_warnings
+    from packyard.errors import CommandFailed, GateError
+
+    def work() -> None:
+        repo = Repository.open(root)
+        try:
+            warnings = test_install_warnings(repo, name)
+        except (GateError, CommandFailed) as exc:  # ruff missing or misconfigured
+            warnings = [f"the lint gate could not run: {exc.render()}"]
+        for warning in warnings:
+            session.warn(warning)
+        _run_test_install(session, repo, name)
+
+    _call(session, work)
+
+
+def _run_test_install(session: Any, repo: Repository, name: str) -> None:
+    from packyard.testargs import split_test_args
     from packyard.testinstall import test_install as run_pipeline
 
-    _call(session, lambda: run_pipeline(Repository.open(root), name, progress=session.log))
+    args = split_test_args(session.posargs)
+    run_pipeline(repo, name, progress=session.log, pytest_args=args.pytest, locked=args.locked)
+
+
+def check(session: Any, root: Path, name: str) -> None:
+    """The ``check-NAME`` session: everything ``invoke release`` checks, without choosing
+    a version, uploading or recording anything: the release's quality gates (lint and
+    licenses, and audit with ``audit = true``; see :func:`packyard.gates.release_gates`),
+    then the test-install at the current version. A failed gate does not stop the
+    test-install; the session fails at the end, naming every failure. The arguments after
+    ``--`` are the test-install's."""
+    from packyard.errors import GateError
+    from packyard.gates import run_gates
+
+    def work() -> None:
+        repo = Repository.open(root)
+        failed = None
+        try:
+            run_gates(repo, name, progress=session.log)
+        except GateError as exc:
+            failed = exc
+            session.warn(exc.render())
+        _run_test_install(session, repo, name)
+        if failed is not None:
+            raise failed
+
+    _call(session, work)
 
 
 def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None]) -> dict[str, Path]:
@@ -105,41 +163,39 @@ def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None])
 
 
 def requirements(session: Any, root: Path, name: str) -> None:
-    """The ``requirements-NAME`` session: the inferred requirements, then the pinned set
-    pip-compile resolves them to against the configured index."""
-    from packyard.extras import with_extra
-    from packyard.inference import Inference
-    from packyard.lock import compile_requirements
+    """The ``requirements-NAME`` session: the inferred requirements, resolved with
+    pip-compile against the configured index and written to the package's lock file (see
+    :mod:`packyard.lockfile`); ``-- --check`` only checks that the lock file is there and
+    made from the current requirements (offline; for CI), and fails when it is stale."""
+    from packyard.lockfile import check_lock, lock_inputs, lock_path, write_lock
+
+    unknown = [arg for arg in session.posargs if arg != "--check"]
+    if unknown:
+        session.error(f"unknown argument {unknown[0]!r}: the session takes only --check")
 
     def work() -> None:
         repo = Repository.open(root)
-        core = repo.inference(name)
-        extras = repo.extra_inferences(name)
-        # Core, optional and every extra's requirements resolve together: one pinned set
-        # in which all of them fit.
-        rows = [(r, r.pep508()) for r in core.requirements]
-        rows += [
-            (r, with_extra(r.requirement, extra) if not r.optional else r.pep508())
-            for extra, found in extras.items()
-            for r in found.requirements
-        ]
-        warnings = [*core.warnings, *(w for found in extras.values() for w in found.warnings)]
+        path = lock_path(repo.package(name))
+        relative = path.relative_to(repo.config.root)
+        if "--check" in session.posargs:
+            check_lock(path, sorted({row.line for row in lock_inputs(repo, name)}))
+            session.log(f"{relative} is up to date")
+            return
+        warnings = [*repo.inference(name).warnings]
+        for found in repo.extra_inferences(name).values():
+            warnings += found.warnings
         for warning in warnings:
             session.warn(warning)
         session.log("inferred:")
-        for requirement, line in rows:
-            where = ", ".join(requirement.locations[:2])
-            session.log(f"  {line:<40} {requirement.rule:<16} {where}")
-        merged: dict[str, Any] = {}
-        for requirement, _ in rows:
-            merged.setdefault(requirement.key, requirement)
-        pinned = compile_requirements(
-            Inference(requirements=list(merged.values())),
-            index_url=repo.config.index_url,
+        _, lock = write_lock(
+            repo,
+            name,
             local_wheels=sibling_wheels(repo, name, progress=session.log),
+            progress=session.log,
         )
-        session.log("pinned:")
-        print(pinned, end="")
+        for section, pins in lock.sections.items():
+            session.log(f"pinned ({section}): " + (", ".join(pins) or "nothing"))
+        session.log(f"wrote {relative}")
 
     _call(session, work)
 

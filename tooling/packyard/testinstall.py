@@ -26,16 +26,24 @@ Steps, in order (each failure names its step):
               package folder (``tests/data/x.json``) resolve as when pytest runs in
               ``packages/NAME``; then, in a second run, the doctests of the installed
               modules whose source has a ``>>>`` prompt (single-file packages; folder
-              packages that set ``doctests = true``)
+              packages that set ``doctests = true``); extra pytest arguments go last
+              (``nox -s test_install-NAME -- -k x``), and pytest's summary line
+              (``12 passed in 0.41s``) is reported on success too (its whole output when
+              pytest arguments were given)
+
+With ``locked``, the venv gets exactly the pins of the package's lock file (see
+:mod:`packyard.lockfile`; pip or uv reads it with ``-r``, and ``-c`` holds the wheel's
+install to it), after checking it is not stale.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +92,8 @@ class TestInstallReport:
 
     @property
     def seconds(self) -> float:
-        """Total wall time of all steps, in seconds."""
+        """The steps' seconds added up (the venv is made beside the build, so this can
+        exceed the wall time)."""
         return sum(s for _, s in self.steps)
 
 
@@ -139,6 +148,8 @@ def test_install(
     venv_dir: Path | None = None,
     index_url: str | None = None,
     progress: Progress = print,
+    pytest_args: Sequence[str] = (),
+    locked: bool = False,
 ) -> TestInstallReport:
     """Run the whole test-install pipeline for one package.
 
@@ -149,13 +160,16 @@ def test_install(
         venv_dir: where to create the venv; a temporary folder (removed after) when None.
         index_url: the index dependencies install from; the configured one when None.
         progress: called with one line per step.
+        pytest_args: more arguments for pytest (``-k NAME``, ``-x``, ``-v``...).
+        locked: install exactly the lock file's pins (see :mod:`packyard.lockfile`).
 
     Returns:
         The report: artifacts, wheel file list, step timings.
 
     Raises:
         PackyardError: a step failed; :class:`~packyard.errors.CommandFailed` carries the
-            step name and the output's tail.
+            step name and the output's tail; with ``locked``, the lock file is missing or
+            stale (:class:`~packyard.errors.PackageError`).
     """
     package = repo.package(name)
     report = TestInstallReport(package=package.name, version=version or repo.version(name))
@@ -181,13 +195,26 @@ def test_install(
         needs = [*test_needs.requirements, *repo.inference(package.name).requirements]
         for extra in repo.extra_inferences(package.name).values():
             needs += extra.requirements
-        first = ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
+        first = unique_requirements(
+            ["pytest", *(str(r.requirement) for r in needs if r.rule != "sibling")]
+        )
         for warning in _warnings(repo, package.name, test_needs.warnings):
             progress(f"warning: {warning}")
         # Before anything installs: guessed names the index lacks, the package's own name
         # on the index (see packyard.clashes).
         check_guessed_names(needs, index_url)
         clash = clash_warning(index_url, package.dist_name, _shown(repo, package.path))
+        pinned: list[str] = []
+        if locked:
+            from packyard.lockfile import check_lock, lock_inputs, lock_path
+
+            lock = lock_path(package)
+            check_lock(lock, sorted({row.line for row in lock_inputs(repo, package.name)}))
+            tests_only = [
+                str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"
+            ]
+            first = [*unique_requirements(["pytest", *tests_only]), "-r", str(lock)]
+            pinned = ["-c", str(lock)]
     twine = None
     try:
         with (
@@ -204,15 +231,17 @@ def test_install(
             twine = start_twine_check(artifacts)  # runs while the wheel is installed
             with timer.step("check", "wheel file list"):
                 report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
-            with timer.step("venv", f"fresh venv at {venv_path}, with pytest and dependencies"):
-                venv = prepared.result()
-                check_displacement(
-                    venv,
-                    {
-                        repo.package(n).dist_name: _shown(repo, repo.package(n).path)
-                        for n in [package.name, *siblings]
-                    },
-                )
+            # Made beside the build: its own duration counts, not the wait for it.
+            progress(f"[venv] fresh venv at {venv_path}, with pytest and dependencies")
+            venv, venv_seconds = prepared.result()
+            report.steps.append(("venv", venv_seconds))
+            check_displacement(
+                venv,
+                {
+                    repo.package(n).dist_name: _shown(repo, repo.package(n).path)
+                    for n in [package.name, *siblings]
+                },
+            )
             if clash:  # a warning only: nothing the environment installs needs that project
                 progress(
                     f"warning: {clash}; none of the requirements of {package.name}, its "
@@ -224,7 +253,7 @@ def test_install(
             wheels = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
             wheels += [str(w) for w in sibling_wheels]
             with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
-                venv.install(wheels, index_url=index_url)
+                venv.install([*wheels, *pinned], index_url=index_url)
             with timer.step("check", "twine check --strict"):
                 finish_twine_check(twine)
                 twine = None
@@ -245,16 +274,18 @@ def test_install(
                             hint=f"'{script} --help' must exit 0",
                         )
             with timer.step("tests", "pytest against the installed wheel"):
-                report.tests_run = _run_tests(repo, venv, package.name, work)
+                output = _run_tests(repo, venv, package.name, work, pytest_args)
+                report.tests_run = output is not None
                 report.tests_run |= _run_doctests(repo, venv, package.name, work, module_file)
+            if output and pytest_args:  # asked for (-v, -rA...): pytest's whole report
+                progress(output.rstrip("\n"))
+            elif output:
+                progress(f"[tests] {pytest_summary(output)}")
     finally:
         if twine is not None:
             twine.kill()
             twine.wait()
-    progress(
-        f"OK {package.dist_name} {report.version}: "
-        + ", ".join(f"{n} {s:.2f}s" for n, s in report.steps)
-    )
+    progress(f"OK {package.dist_name} {report.version}: {format_timings(report.steps)}")
     return report
 
 
@@ -287,11 +318,49 @@ def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> li
     return order
 
 
-def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> Venv:
-    """Create a fresh venv and install ``requirements`` into it (runs in a worker thread)."""
+def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:
+    """Create a fresh venv and install ``requirements`` into it (runs in a worker thread);
+    returns it and the seconds it took."""
+    start = time.perf_counter()
     venv = create_venv(path)
     venv.install(requirements, index_url=index_url)
-    return venv
+    return venv, time.perf_counter() - start
+
+
+def unique_requirements(requirements: Sequence[str]) -> list[str]:
+    """PEP 508 requirements without repeats of a distribution (PEP 503 names): a later
+    line with a specifier or marker replaces a bare earlier one, so ``pytest`` and the
+    tests' ``pytest>=8`` install once.
+
+    >>> unique_requirements(["pytest", "PyYAML", "pytest>=8", "pyyaml"])
+    ['pytest>=8', 'PyYAML']
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def bare(line: str) -> bool:
+        parsed = Requirement(line)
+        return not (parsed.specifier or parsed.marker or parsed.extras or parsed.url)
+
+    chosen: dict[str, str] = {}
+    for line in requirements:
+        key = canonicalize_name(Requirement(line).name)
+        if key not in chosen or (bare(chosen[key]) and not bare(line)):
+            chosen[key] = line
+    return list(chosen.values())
+
+
+def format_timings(steps: Sequence[tuple[str, float]]) -> str:
+    """The steps' timings for the summary line: one entry per step name (a step run twice,
+    like ``check``, is added up), in the order they first ran.
+
+    >>> format_timings([("build", 1.5), ("check", 0.25), ("install", 2.0), ("check", 1.0)])
+    'build 1.50s, check 1.25s, install 2.00s'
+    """
+    total: dict[str, float] = {}
+    for step, seconds in steps:
+        total[step] = total.get(step, 0.0) + seconds
+    return ", ".join(f"{step} {seconds:.2f}s" for step, seconds in total.items())
 
 
 def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
@@ -333,7 +402,11 @@ def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
     return module_file
 
 
-def _run_tests(repo: Repository, venv: Venv, name: str, work: Path) -> bool:
+def _run_tests(
+    repo: Repository, venv: Venv, name: str, work: Path, pytest_args: Sequence[str] = ()
+) -> str | None:
+    """Run the tests and doctests; pytest's output, or None when there was nothing to
+    run."""
     package = repo.package(name)
     targets: list[str] = []
     for path in package.test_paths:
@@ -352,22 +425,21 @@ def _run_tests(repo: Repository, venv: Venv, name: str, work: Path) -> bool:
         "--rootdir",
         work,
         "--import-mode=importlib",
-        "-q",
+        *([] if pytest_args else ["-q"]),  # the user's -v, -q... then mean what they say
     ]
     if not targets:
-        return False
+        return None
     # importlib mode puts nothing on sys.path: the test folder of a single-file package
     # goes there, for the helper modules its tests import (never the package's source).
     support = package.test_support_dir
     extra = {"PYTHONPATH": str(work / support.name)} if support is not None else {}
-    run(
-        [*args, *targets],
+    return run(
+        [*args, *targets, *pytest_args],
         step="tests",
         cwd=work,
         env=venv.env(**extra),
         hint=f"the tests of {name} fail against the installed wheel",
     )
-    return True
 
 
 def doctests_wanted(repo: Repository, name: str) -> bool:
@@ -426,3 +498,21 @@ def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_fi
             return False
         raise
     return True
+
+
+_SUMMARY = re.compile(r"\b(no tests ran|\d+ (passed|failed|skipped|deselected|errors?)\b.*)")
+
+
+def pytest_summary(output: str) -> str:
+    """pytest's summary line in its output (``12 passed in 0.41s``), without the ``=``
+    framing; the last line when there is none (``-qq`` drops it).
+
+    >>> pytest_summary("..\\n==== 2 passed, 1 deselected in 0.05s ====\\n")
+    '2 passed, 1 deselected in 0.05s'
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = _SUMMARY.search(line)
+        if match:
+            return match.group(1).strip("= ")
+    return lines[-1] if lines else ""

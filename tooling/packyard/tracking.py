@@ -37,6 +37,8 @@ from packyard.fsutil import write_text_atomic
 
 #: The version a package builds with before its first release (the only place it is set).
 UNRELEASED_VERSION = "0.0.0"
+#: What listings show for a package with no release (``invoke list``, the README table).
+UNRELEASED_LABEL = "unreleased"
 #: Schema version of the tracking files.
 SCHEMA = 1
 

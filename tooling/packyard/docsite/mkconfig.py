@@ -39,6 +39,9 @@ THEME: dict[str, Any] = {
     "name": "material",
     "features": ["navigation.top", "content.code.copy", "toc.follow"],
     "palette": {"primary": "indigo", "accent": "indigo"},
+    # System fonts: no request to Google Fonts, so a site read offline or on an intranet
+    # never calls out (the search plugin's scripts ship inside the site).
+    "font": False,
 }
 
 

@@ -70,7 +70,12 @@ def home_page(repo: Repository, name: str) -> str:
     release = latest_release(repo.config.state_dir, package.name)
     if release is not None:
         rows.append(("install", f"`{release_install_command(repo, package, release)}`"))
-    table = ["| | |", "| --- | --- |", *(f"| {k} | {table_cell(v)} |" for k, v in rows)]
+    (key, value), *rest = rows  # the first row heads the table: no empty header row
+    table = [
+        f"| {key} | {table_cell(value)} |",
+        "| --- | --- |",
+        *(f"| {k} | {table_cell(v)} |" for k, v in rest),
+    ]
     return f"{text}\n\n## At a glance\n\n" + "\n".join(table) + "\n"
 
 
@@ -96,14 +101,17 @@ def exports_all(package: Package) -> bool:
 
 def api_page(package: Package) -> str:
     """The API reference page: one mkdocstrings block (Python handler) for the package's
-    top module; for a folder package without ``__all__``, its public submodules too; for a
+    top module; for a folder package, a section for each of its public modules after it
+    (``routes.py``, ``cli.py``...; see :mod:`packyard.docsite.apimodules`); for a
     single-file package, every name of its ``__all__`` (else every public name), with or
     without a docstring (see :mod:`packyard.docsite.apimembers`)."""
+    from packyard.docsite.apimodules import module_sections
+
     lines = ["# API reference", "", f"::: {package.name}"]
-    if package.form == "folder" and not exports_all(package):
-        lines += ["    options:", "      show_submodules: true"]
-    elif package.form == "module" and members_options(package.path):
+    if package.form == "module" and members_options(package.path):
         lines += ["    options:", *members_options(package.path)]
+    for block in module_sections(package):
+        lines += ["", block]
     return "\n".join(lines) + "\n"
 
 
