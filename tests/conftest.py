@@ -89,6 +89,8 @@ def with_tools(env: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if env is None else env)
     env["PATH"] = os.pathsep.join([TOOLS_BIN, env.get("PATH", os.defpath)])
     return env
+
+
 @contextmanager
 def loopback_server(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
     """An HTTP server on 127.0.0.1 (a free port) in a thread, answering with ``handler``;

@@ -43,8 +43,8 @@ from tests.conftest import (
     ensure_wheelhouse,
     init_repo,
     init_with_remote,
-    with_tools,
     loopback_server,
+    with_tools,
     write_files,
 )
 

@@ -22,10 +22,10 @@ from packyard.errors import ConfigError, PackageError
 from packyard.extras import check_extra_files
 from packyard.fsutil import replace_dir
 from packyard.links import Link, fetch, link_target, read_link
+from packyard.lockfile import LOCK_FILE
 from packyard.longdesc import RST
 from packyard.metadata import read_source
 from packyard.module_version import with_version
-from packyard.lockfile import LOCK_FILE
 from packyard.repo import Repository
 from packyard.symlinks import check_package_path, package_files
 from packyard.tracking import with_changelog
