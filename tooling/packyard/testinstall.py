@@ -22,7 +22,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ from packyard.building import (
 from packyard.errors import CommandFailed, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
+from packyard.resultcache import KeyMaker, ResultCache, cache_disabled, installed_versions
 from packyard.venvs import Venv, create_venv
 
 Progress = Callable[[str], None]
@@ -54,6 +55,7 @@ class TestInstallReport:
         wheel_files: the wheel's file list.
         steps: (step name, seconds) in order.
         tests_run: whether any pytest tests or doctests ran.
+        cached_at: when a cache hit's run passed (ISO 8601, UTC); None when it ran now.
     """
 
     package: str
@@ -62,6 +64,7 @@ class TestInstallReport:
     wheel_files: list[str] = field(default_factory=list)
     steps: list[tuple[str, float]] = field(default_factory=list)
     tests_run: bool = False
+    cached_at: str | None = None
 
     __test__ = False  # not a pytest test class
 
@@ -122,6 +125,8 @@ def test_install(
     venv_dir: Path | None = None,
     index_url: str | None = None,
     progress: Progress = print,
+    use_cache: bool = False,
+    sibling_wheels: Mapping[str, Path] | None = None,
 ) -> TestInstallReport:
     """Run the whole test-install pipeline for one package.
 
@@ -132,9 +137,14 @@ def test_install(
         venv_dir: where to create the venv; a temporary folder (removed after) when None.
         index_url: the index dependencies install from; the configured one when None.
         progress: called with one line per step.
+        use_cache: skip the run when it passed before with the same inputs, and record a
+            pass (see :mod:`packyard.resultcache`; ``PACKYARD_NO_CACHE=1`` overrides).
+            Releases never set it.
+        sibling_wheels: import name -> wheel already built for siblings the package
+            needs; the siblings not in it are assembled and built here.
 
     Returns:
-        The report: artifacts, wheel file list, step timings.
+        The report: artifacts, wheel file list, step timings (no steps on a cache hit).
 
     Raises:
         PackyardError: a step failed; :class:`~packyard.errors.CommandFailed` carries the
@@ -144,19 +154,21 @@ def test_install(
     report = TestInstallReport(package=package.name, version=version or repo.version(name))
     timer = _Timer(report, progress)
     index_url = index_url or repo.config.index_url
+    started = time.perf_counter()
+    siblings, first = _install_needs(repo, package.name)
+    key = None
+    if use_cache and not cache_disabled():
+        key = KeyMaker(repo, index_url).key(package.name, siblings=siblings, requirements=first)
+        hit = ResultCache.of(repo).lookup(key) if key is not None else None
+        if hit is not None and key is not None:
+            report.cached_at = hit.passed_at
+            progress(hit.message(key))
+            return report
+    given = dict(sibling_wheels or {})
 
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
         tree = assemble(repo, package.name, version=version)
-        test_needs = repo.test_inference(package.name)
-        siblings = _siblings_needed(repo, package.name, test_needs.siblings)
-        sibling_trees = [assemble(repo, s) for s in siblings]
-        # Known before the wheel exists: pytest, the tests' needs and the package's own
-        # third-party requirements. They go into the venv while the wheel builds. Siblings
-        # are left out: they install from their freshly built wheels, never from the index.
-        needs = [*test_needs.required, *repo.inference(package.name).requirements]
-        for extra in repo.extra_inferences(package.name).values():
-            needs += extra.requirements
-        first = ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
+        sibling_trees = [assemble(repo, s) for s in siblings if s not in given]
     twine = None
     try:
         with (
@@ -168,7 +180,8 @@ def test_install(
             prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
             with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
                 artifacts = build(tree, repo.config.dist_dir)
-                sibling_wheels = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+                built = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+            sibling_files = [given[s] for s in siblings if s in given] + built
             report.artifacts = artifacts
             twine = start_twine_check(artifacts)  # runs while the wheel is installed
             with timer.step("check", "wheel file list"):
@@ -179,12 +192,9 @@ def test_install(
             extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
             extras = f"[{extras}]" if extras else ""
             wheels = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
-            wheels += [str(w) for w in sibling_wheels]
+            wheels += [str(w) for w in sibling_files]
             with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
                 venv.install(wheels, index_url=index_url)
-            with timer.step("check", "twine check --strict"):
-                finish_twine_check(twine)
-                twine = None
             work = scratch_path / "work"
             work.mkdir()
             with timer.step("import", f"import {package.name}"):
@@ -203,6 +213,18 @@ def test_install(
                         )
             with timer.step("tests", "pytest against the installed wheel"):
                 report.tests_run = _run_tests(repo, venv, package.name, work)
+            # twine ran beside the install, import and tests: off the critical path.
+            with timer.step("check", "twine check --strict"):
+                finish_twine_check(twine)
+                twine = None
+            if key is not None:
+                ResultCache.of(repo).record(
+                    key,
+                    package=package.name,
+                    version=report.version,
+                    seconds=time.perf_counter() - started,
+                    installed=installed_versions(venv.python),
+                )
     finally:
         if twine is not None:
             twine.kill()
@@ -215,6 +237,20 @@ def test_install(
 
 
 test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
+    """The siblings a package's venv gets (each after those it needs), and the PEP 508
+    requirements known before its wheel exists: pytest, the tests' needs and the
+    package's own third-party requirements with every extra. These go into the venv while
+    the wheel builds. Siblings are left out: they install from their freshly built
+    wheels, never from the index."""
+    test_needs = repo.test_inference(name)
+    siblings = _siblings_needed(repo, name, test_needs.siblings)
+    needs = [*test_needs.required, *repo.inference(name).requirements]
+    for extra in repo.extra_inferences(name).values():
+        needs += extra.requirements
+    return siblings, ["pytest"] + [str(r.requirement) for r in needs if r.rule != "sibling"]
 
 
 def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
