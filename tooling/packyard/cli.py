@@ -15,7 +15,7 @@ Commands::
     packyard changed (--base REF [--head REF] [--release] | --release --since-last-release
                       [--head REF] | --packages NAMES) [--json] [--max-jobs N]
                      [--azure-matrix] [--gitlab-child FILE] [--repository R]
-    packyard ci --base REF [--head REF] [--release] [--repository R]
+    packyard ci --base REF [--head REF] [--release] [--repository R] [-j N]
     packyard push-release [--remote R] [--branch B] [--attempts N] [--timeout SECONDS]
     packyard with-trusted-publishing [--repository R] -- COMMAND...
     packyard docs [NAME...] [--execute]
@@ -254,7 +254,7 @@ def _ci(args: argparse.Namespace) -> int:
     repo = _open_repo()
     changes = detect_changes(repo, args.base, args.head)
     print(changes.summary())
-    steps = ci_steps(changes, release=args.release, repository=args.repository)
+    steps = ci_steps(changes, release=args.release, repository=args.repository, jobs=args.jobs)
     outcomes = run_ci(repo.config.root, steps, progress=print)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
@@ -346,6 +346,9 @@ def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
     ci.add_argument("--head", default="HEAD", help="to this ref (default: %(default)s)")
     ci.add_argument("--release", action="store_true", help="also release and update the README")
     ci.add_argument("--repository", default="local", help="where releases go (default: local)")
+    ci.add_argument(
+        "-j", "--jobs", type=int, default=0, help="test the packages in N parallel workers"
+    )
     ci.set_defaults(func=_ci)
 
     push = commands.add_parser(

@@ -11,10 +11,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packyard.errors import PackyardError
-from packyard.repo import Repository
+
+if TYPE_CHECKING:  # imported where used: nox -l needs only the package names
+    from packyard.repo import Repository
 
 T = TypeVar("T")
 
@@ -26,13 +28,16 @@ def package_names(root: Path) -> list[str]:
     standard error and exits with status 1: nox would otherwise list no package sessions
     and leave the user to guess why.
     """
+    from packyard.config import load_config
+    from packyard.discovery import discover, get_package
+
     try:
-        repo = Repository.open(root)
-        names = list(repo.packages)
+        packages = discover(load_config(root))
+        names = list(packages)
         for requested in requested_sessions(sys.argv[1:]):
             prefix, _, package = requested.partition("-")
             if prefix in PER_PACKAGE and package:
-                repo.package(package)  # raises, listing the packages there are
+                get_package(packages, package)  # raises, listing the packages there are
     except PackyardError as exc:
         print(f"packyard: error: {exc.render()}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -81,10 +86,22 @@ def _call(session: Any, func: Callable[[], T]) -> T | None:
 
 
 def test_install(session: Any, root: Path, name: str) -> None:
-    """The ``test_install-NAME`` session: see :func:`packyard.testinstall.test_install`."""
+    """The ``test_install-NAME`` session: see :func:`packyard.testinstall.test_install`.
+    With the result cache (see :mod:`packyard.resultcache`); ``-- --no-cache`` or
+    ``PACKYARD_NO_CACHE=1`` runs it anyway."""
+    from packyard.repo import Repository
     from packyard.testinstall import test_install as run_pipeline
 
-    _call(session, lambda: run_pipeline(Repository.open(root), name, progress=session.log))
+    unknown = [arg for arg in session.posargs if arg != "--no-cache"]
+    if unknown:
+        session.error(f"unknown argument {unknown[0]!r}: test_install takes only --no-cache")
+    use_cache = "--no-cache" not in session.posargs
+    _call(
+        session,
+        lambda: run_pipeline(
+            Repository.open(root), name, progress=session.log, use_cache=use_cache
+        ),
+    )
 
 
 def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None]) -> dict[str, Path]:
@@ -108,6 +125,7 @@ def requirements(session: Any, root: Path, name: str) -> None:
     from packyard.extras import with_extra
     from packyard.inference import Inference
     from packyard.lock import compile_requirements
+    from packyard.repo import Repository
 
     def work() -> None:
         repo = Repository.open(root)
@@ -154,6 +172,7 @@ def docs_package(session: Any, root: Path, name: str) -> None:
     """The ``docs-NAME`` session: the package's site in ``site/NAME/`` (see
     :func:`packyard.docsite.build_package_site`); ``-- --execute`` runs its notebooks."""
     from packyard.docsite import build_package_site
+    from packyard.repo import Repository
 
     execute = _docs_execute(session)
     _call(
@@ -168,6 +187,7 @@ def docs(session: Any, root: Path) -> None:
     """The ``docs`` session: every package's site, then the repository's site in ``site/``
     (see :func:`packyard.docsite.build_all`); ``-- --execute`` runs the notebooks."""
     from packyard.docsite import build_all
+    from packyard.repo import Repository
 
     execute = _docs_execute(session)
     _call(
@@ -180,5 +200,6 @@ def gate(session: Any, root: Path, name: str, which: str) -> None:
     """The ``licenses-NAME``, ``audit-NAME`` and ``lint-NAME`` sessions: one quality gate
     (see :mod:`packyard.gates`); its lines are logged, its problems fail the session."""
     from packyard.gates import run_gates
+    from packyard.repo import Repository
 
     _call(session, lambda: run_gates(Repository.open(root), name, [which], progress=session.log))
