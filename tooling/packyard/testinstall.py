@@ -24,7 +24,8 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packyard.assemble import BuildTree, assemble
@@ -40,6 +41,7 @@ from packyard.proc import run
 from packyard.repo import Repository
 from packyard.resultcache import KeyMaker, ResultCache, cache_disabled, installed_versions
 from packyard.venvs import Venv, create_venv
+from packyard.venvslots import venv_slot
 
 Progress = Callable[[str], None]
 
@@ -174,9 +176,10 @@ def test_install(
         with (
             tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch,
             ThreadPoolExecutor(max_workers=1) as pool,
+            venv_slot(repo.config.state_dir) if venv_dir is None else nullcontext() as slot,
         ):
             scratch_path = Path(scratch)
-            venv_path = venv_dir or scratch_path / "venv"
+            venv_path = venv_dir or (slot.venv if slot else scratch_path / "venv")
             prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
             with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
                 artifacts = build(tree, repo.config.dist_dir)
@@ -188,6 +191,9 @@ def test_install(
                 report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
             with timer.step("venv", f"fresh venv at {venv_path}, with pytest and dependencies"):
                 venv = prepared.result()
+            if slot:  # bytecode compiled once, reused by the next fresh venvs
+                venv = replace(venv, pycache_prefix=slot.pycache)
+                slot.forget([artifacts.wheel, *sibling_files])
             # Every extra (optional, api, app, mcp...): the tests may exercise all of it.
             extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
             extras = f"[{extras}]" if extras else ""
@@ -195,8 +201,8 @@ def test_install(
             wheels += [str(w) for w in sibling_files]
             with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
                 venv.install(wheels, index_url=index_url)
-            work = scratch_path / "work"
-            work.mkdir()
+            work = slot.work() if slot else scratch_path / "work"
+            work.mkdir(exist_ok=True)
             with timer.step("import", f"import {package.name}"):
                 _check_import(venv, package.name, work)
             scripts = sorted(tree.project.get("scripts", {}))
