@@ -148,7 +148,7 @@ def main() -> None:
     print(f"| {'-' * 34} | {'-' * 6}:| {'-' * 6}:| {'-' * 11}:|")
     for name, c, w in rows:
         cold_text = f"{c:7.2f}" if c is not None else f"{'—':>7}"
-        print(f"| {name:<34} | {cold_text} | {w:7.2f} | {w / naive:12.2f} |")
+        print(f"| {name:<34} | {cold_text} | {w:7.2f} | {w / naive:12.3f} |")
 
 
 if __name__ == "__main__":

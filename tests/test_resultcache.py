@@ -170,9 +170,11 @@ def test_many_packages_at_once(make_repo, local_index) -> None:
     assert not (root / ".packyard/logs/test-install/alpha.build.log").exists()
 
     second = run()
-    assert second.returncode == 1
+    assert second.returncode == 1, second.stdout + second.stderr
     table = rows(second.stdout)
-    assert [table[n][0] for n in table] == ["cached", "cached", "failed"]
+    assert [table[n][0] for n in table] == ["cached", "cached", "failed"], (
+        second.stdout + second.stderr
+    )
 
     (root / "packages/gamma.py").write_text(files["packages/gamma.py"].replace("4", "3"))
     (root / "packages/alpha.py").write_text(files["packages/alpha.py"] + "# touched\n")

@@ -21,13 +21,21 @@ import sys
 import time
 import traceback
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from packyard.errors import CommandFailed, PackyardError
 from packyard.repo import Repository
+from packyard.resultcache import KeyMaker, ResultCache, cache_disabled
+from packyard.venvs import find_uv
 
 #: The results a package can have.
 PASSED, FAILED, CACHED = "passed", "failed", "cached"
@@ -190,20 +198,22 @@ def run_many(
     root = repo.config.root
     logs = log_dir(root)
     needs: dict[str, list[str]] = {}
+    plans: dict[str, tuple[list[str], list[str]]] = {}
     for name in wanted:
         try:
-            needs[name] = _install_needs(repo, name)[0]
+            plans[name] = _install_needs(repo, name)
+            needs[name] = plans[name][0]
         except PackyardError:
             needs[name] = []  # the job itself reports the error, with its log
-    pending = _ordered(wanted, needs)
-    done: dict[str, Outcome] = {}
+    workers = jobs or default_jobs()
+    done = _cache_hits(repo, plans, workers, logs) if use_cache and not cache_disabled() else {}
+    pending = [name for name in _ordered(wanted, needs) if name not in done]
     built: dict[str, Path] = {}  # sibling -> wheel made in this run
     broken: dict[str, str] = {}  # sibling -> why no wheel could be made
     building: set[str] = set()
     running: dict[Future[Outcome], tuple[str, str]] = {}
     started: dict[str, float] = {}
     status = _Status(stream or sys.stdout, len(wanted))
-    workers = jobs or default_jobs()
 
     def submit(kind: str, name: str, wheels: dict[str, str]) -> None:
         log = logs / (f"{name}.build.log" if kind == "build" else f"{name}.log")
@@ -263,6 +273,43 @@ def run_many(
     for name in pending:  # never startable: should not happen, but never hang or hide it
         done[name] = Outcome(name, FAILED, 0.0, "not run", logs / f"{name}.log")
     return [done[name] for name in wanted]
+
+
+def _cache_hits(
+    repo: Repository,
+    plans: dict[str, tuple[list[str], list[str]]],
+    workers: int,
+    logs: Path,
+) -> dict[str, Outcome]:
+    """The packages whose test-install is a cache hit, found here, without starting a
+    worker: their keys' input parts one after the other (the repository's caches are not
+    shared between threads), then the resolutions, ``workers`` at a time."""
+    maker = KeyMaker(repo, repo.config.index_url)
+    usable = {}
+    for name, (siblings, _) in plans.items():
+        try:
+            for member in [name, *siblings]:
+                maker.input_key(member)
+            usable[name] = plans[name]
+        except PackyardError:
+            continue  # its job reports the error
+
+    def check(name: str) -> Outcome | None:
+        start = time.perf_counter()
+        siblings, requirements = usable[name]
+        key = maker.key(name, siblings=siblings, requirements=requirements)
+        hit = ResultCache.of(repo).lookup(key) if key is not None else None
+        if hit is None or key is None:
+            return None
+        log = logs / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(hit.message(key) + "\n", encoding="utf-8")
+        return Outcome(name, CACHED, time.perf_counter() - start, "", log)
+
+    find_uv()  # sysconfig's first use is not thread-safe: it happens here, before the threads
+    with ThreadPoolExecutor(max_workers=workers) as threads:
+        found = dict(zip(usable, threads.map(check, usable), strict=True))
+    return {name: outcome for name, outcome in found.items() if outcome is not None}
 
 
 def _is_running(running: dict[Future[Outcome], tuple[str, str]], kind: str, name: str) -> bool:

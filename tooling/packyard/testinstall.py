@@ -14,6 +14,10 @@ Steps, in order (each failure names its step):
 ``cli``       ``NAME --help`` for each console script
 ``tests``     pytest on a copy of the package's tests, plus the module's doctests for a
               single-file package, in a temporary folder (the source is not on sys.path)
+
+``twine check`` runs beside the venv, install, import and tests; the venv goes to a locked
+slot path (see :mod:`packyard.venvslots`). With ``use_cache``, a run whose inputs passed
+before is skipped (see :mod:`packyard.resultcache`).
 """
 
 from __future__ import annotations
