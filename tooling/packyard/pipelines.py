@@ -287,10 +287,13 @@ class CiStep:
     Attributes:
         name: what it is, e.g. ``test_install-unitconv``.
         argv: the command (run in the repository root).
+        show_output: print the command's output (its summary table), not only its tail
+            on failure.
     """
 
     name: str
     argv: tuple[str, ...]
+    show_output: bool = False
 
 
 @dataclass
@@ -340,7 +343,7 @@ def ci_steps(
     ]
     if jobs and changes.to_test:
         argv = (python, "-m", "packyard", "test-install", *changes.to_test, "-j", str(jobs))
-        steps = [CiStep("test-install", argv)]
+        steps = [CiStep("test-install", argv, show_output=True)]
     if release and changes.to_release:
         steps.extend(
             CiStep(
@@ -378,9 +381,12 @@ def run_ci(
         start = time.perf_counter()
         error: PackyardError | None = None
         try:
-            run(step.argv, step=step.name, cwd=root, env=env)
+            output = run(step.argv, step=step.name, cwd=root, env=env)
         except CommandFailed as exc:
             error = exc
+            output = exc.output
+        if step.show_output and output.strip():
+            progress(output.rstrip())
         outcome = CiOutcome(step, time.perf_counter() - start, error)
         outcomes.append(outcome)
         progress(f"    {'ok' if outcome.ok else 'FAILED'} ({outcome.seconds:.1f} s)")
