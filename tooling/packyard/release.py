@@ -601,6 +601,8 @@ GENERATED_PATHS = (
     "dist/",
     "site/",
     ".packyard/cache/",
+    ".packyard/venvs/",
+    ".packyard/logs/",
     ".packyard/index/",
     ".packyard/wheelhouse/",
     ".packyard/.pypiserver-",
