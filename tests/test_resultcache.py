@@ -14,7 +14,7 @@ from packyard.errors import CommandFailed
 from packyard.localindex import LocalIndex
 from packyard.repo import Repository
 from packyard.resultcache import KeyMaker, ResultCache
-from packyard.testinstall import _install_needs, test_install
+from packyard.testinstall import install_needs, test_install
 from tests.conftest import ensure_wheelhouse
 from tests.test_release_safety import fake_wheel
 
@@ -30,7 +30,7 @@ BASE = {
 
 def _key(root: Path, name: str) -> str:
     repo = Repository.open(root)
-    siblings, requirements = _install_needs(repo, name)
+    siblings, requirements = install_needs(repo, name)
     key = KeyMaker(repo, repo.config.index_url).key(
         name, siblings=siblings, requirements=requirements
     )

@@ -192,7 +192,7 @@ def run_many(
     Raises:
         PackageError: an unknown package name (before anything runs).
     """
-    from packyard.testinstall import _install_needs
+    from packyard.testinstall import install_needs
 
     wanted = list(dict.fromkeys(repo.package(n).name for n in names))
     root = repo.config.root
@@ -201,7 +201,7 @@ def run_many(
     plans: dict[str, tuple[list[str], list[str]]] = {}
     for name in wanted:
         try:
-            plans[name] = _install_needs(repo, name)
+            plans[name] = install_needs(repo, name)
             needs[name] = plans[name][0]
         except PackyardError:
             needs[name] = []  # the job itself reports the error, with its log

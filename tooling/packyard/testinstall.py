@@ -145,7 +145,7 @@ def test_install(
         progress: called with one line per step.
         use_cache: skip the run when it passed before with the same inputs, and record a
             pass (see :mod:`packyard.resultcache`; ``PACKYARD_NO_CACHE=1`` overrides).
-            Releases never set it.
+            Only for the current version (``version`` None); releases never set it.
         sibling_wheels: import name -> wheel already built for siblings the package
             needs; the siblings not in it are assembled and built here.
 
@@ -161,9 +161,9 @@ def test_install(
     timer = _Timer(report, progress)
     index_url = index_url or repo.config.index_url
     started = time.perf_counter()
-    siblings, first = _install_needs(repo, package.name)
+    siblings, first = install_needs(repo, package.name)
     key = None
-    if use_cache and not cache_disabled():
+    if use_cache and version is None and not cache_disabled():
         key = KeyMaker(repo, index_url).key(package.name, siblings=siblings, requirements=first)
         hit = ResultCache.of(repo).lookup(key) if key is not None else None
         if hit is not None and key is not None:
@@ -249,12 +249,20 @@ def test_install(
 test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
-def _install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
-    """The siblings a package's venv gets (each after those it needs), and the PEP 508
-    requirements known before its wheel exists: pytest, the tests' needs and the
-    package's own third-party requirements with every extra. These go into the venv while
-    the wheel builds. Siblings are left out: they install from their freshly built
-    wheels, never from the index."""
+def install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
+    """What a package's test venv gets besides its wheel.
+
+    Returns:
+        The siblings (import names, each after those it needs), and the PEP 508
+        requirements known before the wheel exists: pytest, the tests' needs and the
+        package's own third-party requirements with every extra. These go into the venv
+        while the wheel builds. Siblings are left out: they install from their freshly
+        built wheels, never from the index.
+
+    Raises:
+        InferenceError: a sibling cycle or a syntax error; PackageError, ConfigError as in
+            :meth:`packyard.repo.Repository.inference`.
+    """
     test_needs = repo.test_inference(name)
     siblings = _siblings_needed(repo, name, test_needs.siblings)
     needs = [*test_needs.required, *repo.inference(name).requirements]
