@@ -4,6 +4,8 @@ Thin wiring only; the work is done by the ``packyard`` library (tooling/packyard
 
     nox -l                          list every session
     nox -s test_install-NAME        assemble, build, check, install in a fresh venv, test
+                                    (skipped when it passed with the same inputs;
+                                    -- --no-cache runs it anyway)
     nox -s requirements-NAME        inferred requirements, resolved and pinned (pip-compile)
     nox -t test_install             every package's test-install
     nox -s docs-NAME [-- --execute] the package's documentation site in site/NAME/
