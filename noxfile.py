@@ -3,9 +3,11 @@
 Thin wiring only; the work is done by the ``packyard`` library (tooling/packyard/).
 
     nox -l                          list every session
-    nox -s test_install-NAME [-- [--locked] PYTEST-ARGS]
+    nox -s test_install-NAME [-- [--locked] [--no-cache] PYTEST-ARGS]
                                     assemble, build, check, install in a fresh venv, test;
                                     lint findings and a missing license as warnings
+                                    (skipped when it passed with the same inputs;
+                                    -- --no-cache runs it anyway)
     nox -s check-NAME               what a release checks (gates + test-install), no upload
     nox -t check                    every package's check
     nox -s requirements-NAME [-- --check]

@@ -22,8 +22,9 @@
                                     packages changed since REF, and their dependents
     invoke changed --release --since-last-release [--json] [--repository R]
                                     packages changed since their own last release
-    invoke ci --base REF [--release]
+    invoke ci --base REF [--release] [-j N]
                                     the CI steps for those packages, locally, in sequence
+                                    (-j N: the test-installs in N parallel workers)
     invoke push-release [--branch B] [--attempts N] [--timeout SECONDS]
                                     push release commits and tags, rebasing and retrying
     invoke docs-publish [-n NAME ...] [--remote origin] [--branch gh-pages] [--dry-run]
@@ -240,10 +241,16 @@ def changed(
         "head": "to this ref (default HEAD)",
         "release": "also release the changed packages and regenerate the README table",
         "repository": "where releases go (default: local)",
+        "jobs": "test the packages in N parallel workers, with the result cache (0: one by one)",
     }
 )
 def ci(
-    c: Context, base: str, head: str = "HEAD", release: bool = False, repository: str = "local"
+    c: Context,
+    base: str,
+    head: str = "HEAD",
+    release: bool = False,
+    repository: str = "local",
+    jobs: int = 0,
 ) -> None:
     """Run what CI runs for a change (test-installs, optionally releases), in sequence."""
     _run(
@@ -255,6 +262,7 @@ def ci(
         "--repository",
         repository,
         *(["--release"] if release else []),
+        *(["--jobs", str(jobs)] if jobs else []),
     )
 
 

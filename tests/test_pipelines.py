@@ -518,6 +518,19 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
     assert "[2/2] test_install-confstack" in done.stdout  # ran after the failure
     assert "1 of 2 steps passed" in done.stdout
     assert "error: test_install-broken" in done.stderr
+    # -j 2: one parallel step, with the result cache the nox sessions above filled
+    changes = detect_changes(Repository.open(root), "HEAD~1")
+    assert [s.name for s in pipelines.ci_steps(changes, jobs=2)] == ["test-install"]
+    done = subprocess.run(
+        [sys.executable, "-m", "invoke", "ci", "--base", "HEAD~1", "-j", "2"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"^\| broken +\| failed +\| +[\d.]+ \| .*syntax error", done.stdout, re.M)
+    assert re.search(r"^\| confstack +\| cached ", done.stdout, re.M)
     # The GitHub test job's step runs the same session, from the matrix value.
     test_step = step(
         ROOT / ".github/workflows/ci.yml", "test", "nox -s test_install-${{ matrix.packages }}"

@@ -1,8 +1,9 @@
 """Building a package's sdist and wheel from its build tree, and checking them.
 
-``python -m build`` makes the sdist and then the wheel from the unpacked sdist (so a file
-missing from the sdist shows up as a broken wheel); ``twine check --strict`` checks both;
-and the wheel's file list is compared with what the package should ship.
+The build backend makes the sdist and the wheel from the build tree in one process (see
+:mod:`packyard.pep517`); the sdist's file list must hold every file the wheel ships, the
+``README.md`` and the ``pyproject.toml``; ``twine check --strict`` checks both; and the
+wheel's file list is compared with what the package should ship.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -57,9 +59,12 @@ def build(tree: BuildTree, dist_root: Path) -> Artifacts:
     dist_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{tree.package.name}-", dir=dist_root))
     try:
+        # One interpreter calls the backend's build_sdist and build_wheel on the tree
+        # (see packyard.pep517); the sdist's file list is checked below.
         run(
-            [sys.executable, "-m", "build", "--no-isolation", "--outdir", staging, tree.path],
+            [sys.executable, "-m", "packyard.pep517", tree.path, staging],
             step="build",
+            cwd=staging,
             env=child_env(),
             hint="the build backend rejected the generated project; see the output above",
         )
@@ -71,6 +76,7 @@ def build(tree: BuildTree, dist_root: Path) -> Artifacts:
                 step="build",
                 returncode=1,
             )
+        check_sdist_contents(tree, sdists[0])
         final = dist_root / tree.package.name
         replace_dir(staging, final)
     except BaseException:
@@ -168,3 +174,26 @@ def check_wheel_contents(tree: BuildTree, wheel: Path) -> list[str]:
             hint="report this as a packyard bug, with the package's file list",
         )
     return names
+
+
+def check_sdist_contents(tree: BuildTree, sdist: Path) -> None:
+    """Check that an sdist holds what a wheel built from it needs: every file the wheel
+    ships (the links as their downloads), ``README.md``, ``pyproject.toml`` and
+    ``PKG-INFO``, under one ``NAME-VERSION/`` folder.
+
+    Raises:
+        PackageError: a file is missing (names them).
+    """
+    with tarfile.open(sdist) as archive:
+        names = {member.name for member in archive.getmembers() if member.isfile()}
+    tops = {name.split("/", 1)[0] for name in names}
+    prefix = f"{next(iter(tops))}/" if len(tops) == 1 else ""
+    wanted = {*tree.shipped, "README.md", "pyproject.toml", "PKG-INFO"}
+    missing = sorted(w for w in wanted if f"{prefix}{w}" not in names)
+    if not prefix or missing:
+        raise PackageError(
+            "the sdist does not hold the package's files"
+            + (f" (missing: {', '.join(missing)})" if missing else " under one folder"),
+            path=sdist,
+            hint="report this as a packyard bug, with the package's file list",
+        )

@@ -3,7 +3,7 @@
 Commands::
 
     packyard requirements PATH [--json] [--use-environment]
-    packyard test-install NAME
+    packyard test-install [NAME...] [--all] [-j N] [--no-cache]
     packyard build NAME
     packyard lock NAME
     packyard list [--json]
@@ -15,7 +15,7 @@ Commands::
     packyard changed (--base REF [--head REF] [--release] | --release --since-last-release
                       [--head REF] | --packages NAMES) [--json] [--max-jobs N]
                      [--azure-matrix] [--gitlab-child FILE] [--repository R]
-    packyard ci --base REF [--head REF] [--release] [--repository R]
+    packyard ci --base REF [--head REF] [--release] [--repository R] [-j N]
     packyard push-release [--remote R] [--branch B] [--attempts N] [--timeout SECONDS]
     packyard with-trusted-publishing [--repository R] -- COMMAND...
     packyard docs [NAME...] [--execute]
@@ -135,10 +135,24 @@ def _open_repo():  # type: ignore[no-untyped-def]
 
 
 def _test_install(args: argparse.Namespace) -> int:
+    from packyard.batch import FAILED, run_many, summary_table
     from packyard.testinstall import test_install
 
-    test_install(_open_repo(), args.name, progress=print)
-    return 0
+    repo = _open_repo()
+    names = list(repo.packages) if args.all else _names(args.names)
+    if not names:
+        raise PackyardError(
+            "no package to test-install", hint="name packages, or --all for every package"
+        )
+    if len(names) == 1 and args.jobs is None and not args.all:
+        test_install(repo, names[0], progress=print, use_cache=not args.no_cache)
+        return 0
+    outcomes = run_many(repo, names, jobs=args.jobs, use_cache=not args.no_cache)
+    print(summary_table(outcomes))
+    failed = [o for o in outcomes if o.result == FAILED]
+    if failed:
+        print(f"logs: {', '.join(str(o.log) for o in failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -266,7 +280,7 @@ def _ci(args: argparse.Namespace) -> int:
     repo = _open_repo()
     changes = detect_changes(repo, args.base, args.head)
     print(changes.summary())
-    steps = ci_steps(changes, release=args.release, repository=args.repository)
+    steps = ci_steps(changes, release=args.release, repository=args.repository, jobs=args.jobs)
     if args.release:  # registers the credential variables the release steps are given
         from packyard.repositories import load_repositories
 
@@ -362,6 +376,9 @@ def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
     ci.add_argument("--head", default="HEAD", help="to this ref (default: %(default)s)")
     ci.add_argument("--release", action="store_true", help="also release and update the README")
     ci.add_argument("--repository", default="local", help="where releases go (default: local)")
+    ci.add_argument(
+        "-j", "--jobs", type=int, default=0, help="test the packages in N parallel workers"
+    )
     ci.set_defaults(func=_ci)
 
     push = commands.add_parser(
@@ -714,8 +731,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     req.set_defaults(func=_requirements)
 
+    test = commands.add_parser(
+        "test-install", help="assemble, build, check, install and test packages"
+    )
+    test.add_argument("names", nargs="*", help="packages (several, or 'a,b,c')")
+    test.add_argument("--all", action="store_true", help="every package of the repository")
+    test.add_argument("-j", "--jobs", type=int, help="worker processes (default: the CPU count)")
+    test.add_argument(
+        "--no-cache", action="store_true", help="run even when the same inputs passed before"
+    )
+    test.set_defaults(func=_test_install)
     for command, func, text in (
-        ("test-install", _test_install, "assemble, build, check, install and test a package"),
         ("build", _build, "assemble, build and check a package's sdist and wheel"),
         ("lock", _lock, "resolve a package's requirements with pip-compile"),
     ):

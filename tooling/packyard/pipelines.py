@@ -48,6 +48,9 @@ REPOSITORY_VARIABLE = "PACKYARD_REPOSITORY"
 IMAGE_VARIABLE = "PACKYARD_PYTHON_IMAGE"
 #: The most entries a GitLab job's ``needs`` may list (the generated pipelines use none).
 GITLAB_MAX_NEEDS = 50
+#: The GitLab ``cache:`` of a test job: the test-install result cache, kept per job (so
+#: per package) between pipelines (see :mod:`packyard.resultcache`); releases never use it.
+TEST_CACHE = {"key": "packyard-$CI_JOB_NAME", "paths": [".packyard/cache/"]}
 
 
 def release_units(repo: Repository, names: Sequence[str]) -> list[list[str]]:
@@ -201,7 +204,8 @@ def gitlab_child_pipeline(groups: Sequence[str], *, release: bool) -> dict[str, 
 
     Args:
         groups: one string per job (see :func:`matrix_groups`); may be empty.
-        release: False for tests (``nox -s test_install-NAME``); True for releases
+        release: False for tests (``nox -s test_install-NAME``, with the result cache
+            kept in GitLab's ``cache:``); True for releases
             (``invoke release NAME``, then ``invoke push-release`` even when a release
             failed, then one ``publish`` job: ``invoke readme``). The documentation is
             the ``pages`` job of ``.gitlab-ci.yml``: GitLab Pages serves what a job named
@@ -234,6 +238,7 @@ def gitlab_child_pipeline(groups: Sequence[str], *, release: bool) -> dict[str, 
             pipeline[f"{TEST_SESSION}-{_job_key(group, index)}"] = {
                 "stage": "test",
                 "script": [shlex.join(["nox", "-s", *session_names(group)])],
+                "cache": dict(TEST_CACHE),
             }
         return pipeline
     pipeline["stages"] = ["release", "publish"]
@@ -285,11 +290,14 @@ class CiStep:
         argv: the command (run in the repository root).
         releases: whether it is a release (``invoke release``): the only steps that
             get the credential variables, which the release hands to twine alone.
+        show_output: print the command's output (its summary table), not only its tail
+            on failure.
     """
 
     name: str
     argv: tuple[str, ...]
     releases: bool = False
+    show_output: bool = False
 
 
 @dataclass
@@ -313,7 +321,7 @@ class CiOutcome:
 
 
 def ci_steps(
-    changes: ChangeSet, *, release: bool = False, repository: str = "local"
+    changes: ChangeSet, *, release: bool = False, repository: str = "local", jobs: int = 0
 ) -> list[CiStep]:
     """The commands CI runs for a change set, in order.
 
@@ -324,16 +332,22 @@ def ci_steps(
             ``invoke readme``. ``invoke docs-publish`` and ``invoke push-release`` are
             left to CI: they push.
         repository: where releases go (a name of :mod:`packyard.repositories`).
+        jobs: when not 0, the packages to test run in one step,
+            ``packyard test-install NAME... -j JOBS`` (parallel, with the result cache:
+            see :mod:`packyard.batch`).
 
     Returns:
-        The steps: one ``nox -s test_install-NAME`` per package to test, then the
-        release steps.
+        The steps: one ``nox -s test_install-NAME`` per package to test (or the one
+        parallel step), then the release steps.
     """
     python = sys.executable
     steps = [
         CiStep(session, (python, "-m", "nox", "-s", session))
         for session in session_names(" ".join(changes.to_test))
     ]
+    if jobs and changes.to_test:
+        argv = (python, "-m", "packyard", "test-install", *changes.to_test, "-j", str(jobs))
+        steps = [CiStep("test-install", argv, show_output=True)]
     if release and changes.to_release:
         steps.extend(
             CiStep(
@@ -376,9 +390,12 @@ def run_ci(
         error: PackyardError | None = None
         try:
             default = release_env() if step.releases else child_env()
-            run(step.argv, step=step.name, cwd=root, env=default if env is None else env)
+            output = run(step.argv, step=step.name, cwd=root, env=default if env is None else env)
         except CommandFailed as exc:
             error = exc
+            output = exc.output
+        if step.show_output and output.strip():
+            progress(output.rstrip())
         outcome = CiOutcome(step, time.perf_counter() - start, error)
         outcomes.append(outcome)
         progress(f"    {'ok' if outcome.ok else 'FAILED'} ({outcome.seconds:.1f} s)")

@@ -679,6 +679,8 @@ GENERATED_PATHS = (
     "dist/",
     "site/",
     ".packyard/cache/",
+    ".packyard/venvs/",
+    ".packyard/logs/",
     ".packyard/index/",
     ".packyard/wheelhouse/",
     ".packyard/.pypiserver-",

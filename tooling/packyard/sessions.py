@@ -11,10 +11,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from packyard.errors import PackyardError
-from packyard.repo import Repository
+
+if TYPE_CHECKING:  # imported where used: nox -l needs only the package names
+    from packyard.repo import Repository
 
 T = TypeVar("T")
 
@@ -30,11 +32,17 @@ def package_names(root: Path) -> list[str]:
     package sessions and leave the user to guess why; so is a requested per-package
     session whose package does not exist (the message lists those there are).
     """
+    from packyard.config import load_config
+    from packyard.discovery import get_package, raise_no_packages, survey
+
     try:
-        repo = Repository.open(root)
-        names = sorted({*repo.packages, *repo.broken})
+        config = load_config(root)
+        found = survey(config)  # no Repository: nox -l stays quick
+        if not found.packages and not found.broken:
+            raise_no_packages(config.packages_dir)
+        names = sorted({*found.packages, *found.broken})
         if {"-l", "--list"} & set(sys.argv[1:]):
-            for entry in repo.broken.values():
+            for entry in found.broken.values():
                 print(
                     f"packyard: broken: {entry.error.render().splitlines()[0]} "
                     f"(nox -s test_install-{entry.name} shows the fix)",
@@ -42,8 +50,8 @@ def package_names(root: Path) -> list[str]:
                 )
         for requested in requested_sessions(sys.argv[1:]):
             prefix, _, package = requested.partition("-")
-            if prefix in PER_PACKAGE and package and package not in repo.broken:
-                repo.package(package)  # raises, listing the packages there are
+            if prefix in PER_PACKAGE and package and package not in found.broken:
+                get_package(found.packages, package)  # raises, listing the packages there are
     except PackyardError as exc:
         print(f"packyard: error: {exc.render()}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -100,6 +108,8 @@ def test_install(session: Any, root: Path, name: str) -> None:
     from packyard.errors import CommandFailed, GateError
 
     def work() -> None:
+        from packyard.repo import Repository
+
         repo = Repository.open(root)
         try:
             warnings = test_install_warnings(repo, name)
@@ -107,17 +117,27 @@ def test_install(session: Any, root: Path, name: str) -> None:
             warnings = [f"the lint gate could not run: {exc.render()}"]
         for warning in warnings:
             session.warn(warning)
-        _run_test_install(session, repo, name)
+        _run_test_install(session, repo, name, cache=True)
 
     _call(session, work)
 
 
-def _run_test_install(session: Any, repo: Repository, name: str) -> None:
+def _run_test_install(session: Any, repo: Repository, name: str, *, cache: bool) -> None:
+    """Run the test-install with the session's arguments. The result cache (see
+    :mod:`packyard.resultcache`) serves only a plain run (``cache``, no ``--no-cache``,
+    no pytest arguments, not ``--locked``): a ``-k`` selection is no proof of the whole."""
     from packyard.testargs import split_test_args
     from packyard.testinstall import test_install as run_pipeline
 
     args = split_test_args(session.posargs)
-    run_pipeline(repo, name, progress=session.log, pytest_args=args.pytest, locked=args.locked)
+    run_pipeline(
+        repo,
+        name,
+        progress=session.log,
+        pytest_args=args.pytest,
+        locked=args.locked,
+        use_cache=cache and not (args.no_cache or args.pytest or args.locked),
+    )
 
 
 def check(session: Any, root: Path, name: str) -> None:
@@ -129,6 +149,7 @@ def check(session: Any, root: Path, name: str) -> None:
     ``--`` are the test-install's."""
     from packyard.errors import GateError
     from packyard.gates import run_gates
+    from packyard.repo import Repository
 
     def work() -> None:
         repo = Repository.open(root)
@@ -138,7 +159,7 @@ def check(session: Any, root: Path, name: str) -> None:
         except GateError as exc:
             failed = exc
             session.warn(exc.render())
-        _run_test_install(session, repo, name)
+        _run_test_install(session, repo, name, cache=False)
         if failed is not None:
             raise failed
 
@@ -168,6 +189,7 @@ def requirements(session: Any, root: Path, name: str) -> None:
     :mod:`packyard.lockfile`); ``-- --check`` only checks that the lock file is there and
     made from the current requirements (offline; for CI), and fails when it is stale."""
     from packyard.lockfile import check_lock, lock_inputs, lock_path, write_lock
+    from packyard.repo import Repository
 
     unknown = [arg for arg in session.posargs if arg != "--check"]
     if unknown:
@@ -212,6 +234,7 @@ def docs_package(session: Any, root: Path, name: str) -> None:
     """The ``docs-NAME`` session: the package's site in ``site/NAME/`` (see
     :func:`packyard.docsite.build_package_site`); ``-- --execute`` runs its notebooks."""
     from packyard.docsite import build_package_site
+    from packyard.repo import Repository
 
     execute = _docs_execute(session)
     _call(
@@ -226,6 +249,7 @@ def docs(session: Any, root: Path) -> None:
     """The ``docs`` session: every package's site, then the repository's site in ``site/``
     (see :func:`packyard.docsite.build_all`); ``-- --execute`` runs the notebooks."""
     from packyard.docsite import build_all
+    from packyard.repo import Repository
 
     execute = _docs_execute(session)
     _call(
@@ -238,5 +262,6 @@ def gate(session: Any, root: Path, name: str, which: str) -> None:
     """The ``licenses-NAME``, ``audit-NAME`` and ``lint-NAME`` sessions: one quality gate
     (see :mod:`packyard.gates`); its lines are logged, its problems fail the session."""
     from packyard.gates import run_gates
+    from packyard.repo import Repository
 
     _call(session, lambda: run_gates(Repository.open(root), name, [which], progress=session.log))

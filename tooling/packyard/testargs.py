@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 #: packyard's options of the test-install, and what each does.
 OPTIONS = {
     "--locked": "install exactly the package's lock file (see packyard.lockfile)",
+    "--no-cache": "run even when the same inputs passed before (see packyard.resultcache)",
 }
 
 
@@ -26,10 +27,12 @@ class TestArgs:
 
     Attributes:
         locked: ``--locked``: install the pins of the lock file.
+        no_cache: ``--no-cache``: run even when the result cache has a pass.
         pytest: the arguments pytest gets, in order.
     """
 
     locked: bool = False
+    no_cache: bool = False
     pytest: list[str] = field(default_factory=list)
 
     __test__ = False  # not a pytest test class
@@ -39,19 +42,19 @@ def split_test_args(posargs: Sequence[str]) -> TestArgs:
     """Split the session's arguments between packyard and pytest.
 
     >>> split_test_args(["--locked", "-k", "name", "-x"])
-    TestArgs(locked=True, pytest=['-k', 'name', '-x'])
+    TestArgs(locked=True, no_cache=False, pytest=['-k', 'name', '-x'])
     >>> split_test_args(["-k", "a", "--", "--locked"])
-    TestArgs(locked=False, pytest=['-k', 'a', '--locked'])
+    TestArgs(locked=False, no_cache=False, pytest=['-k', 'a', '--locked'])
     """
-    locked = False
+    given: set[str] = set()
     pytest: list[str] = []
     args = list(posargs)
     for index, arg in enumerate(args):
         if arg == "--":
             pytest += args[index + 1 :]
             break
-        if arg == "--locked":
-            locked = True
+        if arg in OPTIONS:
+            given.add(arg)
         else:
             pytest.append(arg)
-    return TestArgs(locked=locked, pytest=pytest)
+    return TestArgs(locked="--locked" in given, no_cache="--no-cache" in given, pytest=pytest)

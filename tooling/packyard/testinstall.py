@@ -34,6 +34,10 @@ Steps, in order (each failure names its step):
 With ``locked``, the venv gets exactly the pins of the package's lock file (see
 :mod:`packyard.lockfile`; pip or uv reads it with ``-r``, and ``-c`` holds the wheel's
 install to it), after checking it is not stale.
+
+``twine check`` runs beside the venv, install, import and tests; the venv goes to a locked
+slot path (see :mod:`packyard.venvslots`). With ``use_cache``, a run whose inputs passed
+before is skipped (see :mod:`packyard.resultcache`).
 """
 
 from __future__ import annotations
@@ -43,9 +47,10 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packyard.assemble import BuildTree, assemble
@@ -58,10 +63,13 @@ from packyard.building import (
 )
 from packyard.clashes import check_displacement, check_guessed_names, clash_warning
 from packyard.errors import CommandFailed, ConfigError, PackageError
+from packyard.inference import InferredRequirement
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.siblings import siblings_from_repository
+from packyard.resultcache import KeyMaker, ResultCache, cache_disabled, installed_versions
+from packyard.siblings import StalePin, siblings_from_repository
 from packyard.venvs import Venv, create_venv
+from packyard.venvslots import venv_slot
 
 Progress = Callable[[str], None]
 
@@ -78,6 +86,7 @@ class TestInstallReport:
         steps: (step name, seconds) in order.
         tests_run: whether any pytest tests or doctests ran.
         warnings: what the user should look at (stale sibling pins), one line each.
+        cached_at: when a cache hit's run passed (ISO 8601, UTC); None when it ran now.
     """
 
     package: str
@@ -87,6 +96,7 @@ class TestInstallReport:
     steps: list[tuple[str, float]] = field(default_factory=list)
     tests_run: bool = False
     warnings: list[str] = field(default_factory=list)
+    cached_at: str | None = None
 
     __test__ = False  # not a pytest test class
 
@@ -150,6 +160,8 @@ def test_install(
     progress: Progress = print,
     pytest_args: Sequence[str] = (),
     locked: bool = False,
+    use_cache: bool = False,
+    sibling_wheels: Mapping[str, Path] | None = None,
 ) -> TestInstallReport:
     """Run the whole test-install pipeline for one package.
 
@@ -162,9 +174,14 @@ def test_install(
         progress: called with one line per step.
         pytest_args: more arguments for pytest (``-k NAME``, ``-x``, ``-v``...).
         locked: install exactly the lock file's pins (see :mod:`packyard.lockfile`).
+        use_cache: skip the run when it passed before with the same inputs, and record a
+            pass (see :mod:`packyard.resultcache`; ``PACKYARD_NO_CACHE=1`` overrides).
+            Only for the current version (``version`` None); releases never set it.
+        sibling_wheels: import name -> wheel already built for siblings the package
+            needs; the siblings not in it are assembled and built here.
 
     Returns:
-        The report: artifacts, wheel file list, step timings.
+        The report: artifacts, wheel file list, step timings (no steps on a cache hit).
 
     Raises:
         PackyardError: a step failed; :class:`~packyard.errors.CommandFailed` carries the
@@ -175,34 +192,30 @@ def test_install(
     report = TestInstallReport(package=package.name, version=version or repo.version(name))
     timer = _Timer(report, progress)
     index_url = index_url or repo.config.index_url
+    started = time.perf_counter()
+    plan = _plan_needs(repo, package.name)
+    siblings, first = plan.siblings, plan.requirements
+    key = None
+    if use_cache and version is None and not cache_disabled():
+        key = KeyMaker(repo, index_url).key(package.name, siblings=siblings, requirements=first)
+        hit = ResultCache.of(repo).lookup(key) if key is not None else None
+        if hit is not None and key is not None:
+            report.cached_at = hit.passed_at
+            progress(hit.message(key))
+            return report
+    given = dict(sibling_wheels or {})
 
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
         tree = assemble(repo, package.name, version=version)
-        test_needs = repo.test_inference(package.name)
-        # A stale pin (a sibling requirement that excludes the repository's version):
-        # that sibling comes from the index as pinned, not from the repository's code.
-        siblings, stale = siblings_from_repository(
-            repo, package.name, _siblings_needed(repo, package.name, test_needs.siblings)
-        )
-        for pin in stale:
+        sibling_trees = [assemble(repo, s) for s in siblings if s not in given]
+        for pin in plan.stale:
             report.warnings.append(pin.message(index_url))
             progress(f"warning: {report.warnings[-1]}")
-        sibling_trees = [assemble(repo, s) for s in siblings]
-        # Known before the wheel exists: pytest, the tests' needs and the package's own
-        # third-party requirements. They go into the venv while the wheel builds. Siblings
-        # are left out: they install from their freshly built wheels, never from the index.
-        # The tests' optional imports (try: import hypothesis...) are installed too.
-        needs = [*test_needs.requirements, *repo.inference(package.name).requirements]
-        for extra in repo.extra_inferences(package.name).values():
-            needs += extra.requirements
-        first = unique_requirements(
-            ["pytest", *(str(r.requirement) for r in needs if r.rule != "sibling")]
-        )
-        for warning in _warnings(repo, package.name, test_needs.warnings):
+        for warning in _warnings(repo, package.name, plan.test_warnings):
             progress(f"warning: {warning}")
         # Before anything installs: guessed names the index lacks, the package's own name
         # on the index (see packyard.clashes).
-        check_guessed_names(needs, index_url)
+        check_guessed_names(plan.needs, index_url)
         clash = clash_warning(index_url, package.dist_name, _shown(repo, package.path))
         pinned: list[str] = []
         if locked:
@@ -210,23 +223,22 @@ def test_install(
 
             lock = lock_path(package)
             check_lock(lock, sorted({row.line for row in lock_inputs(repo, package.name)}))
-            tests_only = [
-                str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"
-            ]
-            first = [*unique_requirements(["pytest", *tests_only]), "-r", str(lock)]
+            first = [*unique_requirements(["pytest", *plan.test_requirements]), "-r", str(lock)]
             pinned = ["-c", str(lock)]
     twine = None
     try:
         with (
             tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch,
             ThreadPoolExecutor(max_workers=1) as pool,
+            venv_slot(repo.config.state_dir) if venv_dir is None else nullcontext() as slot,
         ):
             scratch_path = Path(scratch)
-            venv_path = venv_dir or scratch_path / "venv"
+            venv_path = venv_dir or (slot.venv if slot else scratch_path / "venv")
             prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
             with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
                 artifacts = build(tree, repo.config.dist_dir)
-                sibling_wheels = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+                built = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+            sibling_files = [given[s] for s in siblings if s in given] + built
             report.artifacts = artifacts
             twine = start_twine_check(artifacts)  # runs while the wheel is installed
             with timer.step("check", "wheel file list"):
@@ -235,6 +247,9 @@ def test_install(
             progress(f"[venv] fresh venv at {venv_path}, with pytest and dependencies")
             venv, venv_seconds = prepared.result()
             report.steps.append(("venv", venv_seconds))
+            if slot:  # bytecode compiled once, reused by the next fresh venvs
+                venv = replace(venv, pycache_prefix=slot.pycache)
+                slot.forget([artifacts.wheel, *sibling_files])
             check_displacement(
                 venv,
                 {
@@ -251,14 +266,11 @@ def test_install(
             extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
             extras = f"[{extras}]" if extras else ""
             wheels = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
-            wheels += [str(w) for w in sibling_wheels]
+            wheels += [str(w) for w in sibling_files]
             with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
                 venv.install([*wheels, *pinned], index_url=index_url)
-            with timer.step("check", "twine check --strict"):
-                finish_twine_check(twine)
-                twine = None
-            work = scratch_path / "work"
-            work.mkdir()
+            work = slot.work() if slot else scratch_path / "work"
+            work.mkdir(exist_ok=True)
             with timer.step("import", f"import {package.name}"):
                 module_file = _check_import(venv, package.name, work, tree.version)
             scripts = sorted(tree.project.get("scripts", {}))
@@ -281,6 +293,18 @@ def test_install(
                 progress(output.rstrip("\n"))
             elif output:
                 progress(f"[tests] {pytest_summary(output)}")
+            # twine ran beside the install, import and tests: off the critical path.
+            with timer.step("check", "twine check --strict"):
+                finish_twine_check(twine)
+                twine = None
+            if key is not None:
+                ResultCache.of(repo).record(
+                    key,
+                    package=package.name,
+                    version=report.version,
+                    seconds=time.perf_counter() - started,
+                    installed=installed_versions(venv.python),
+                )
     finally:
         if twine is not None:
             twine.kill()
@@ -306,6 +330,58 @@ def _shown(repo: Repository, path: Path) -> str:
         return str(path.relative_to(repo.config.root))
     except ValueError:
         return str(path)
+
+
+@dataclass(frozen=True)
+class _Needs:
+    siblings: list[str]  # built from the repository, each after those it needs
+    stale: list[StalePin]  # sibling pins that exclude the repository's version
+    needs: list[InferredRequirement]  # every inferred requirement, siblings included
+    requirements: list[str]  # PEP 508: pytest, the tests' needs, third-party ones
+    test_requirements: list[str]  # PEP 508: the tests' own third-party needs
+    test_warnings: list[str]
+
+
+def _plan_needs(repo: Repository, name: str) -> _Needs:
+    test_needs = repo.test_inference(name)
+    # A stale pin (a sibling requirement that excludes the repository's version): that
+    # sibling comes from the index as pinned, not from the repository's code.
+    siblings, stale = siblings_from_repository(
+        repo, name, _siblings_needed(repo, name, test_needs.siblings)
+    )
+    # The tests' optional imports (try: import hypothesis...) are installed too.
+    needs = [*test_needs.requirements, *repo.inference(name).requirements]
+    for extra in repo.extra_inferences(name).values():
+        needs += extra.requirements
+    third_party = [str(r.requirement) for r in needs if r.rule != "sibling"]
+    tests_only = [str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"]
+    return _Needs(
+        siblings=siblings,
+        stale=stale,
+        needs=needs,
+        requirements=unique_requirements(["pytest", *third_party]),
+        test_requirements=tests_only,
+        test_warnings=test_needs.warnings,
+    )
+
+
+def install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
+    """What a package's test venv gets besides its wheel.
+
+    Returns:
+        The siblings built from the repository (import names, each after those it needs;
+        a stale-pinned sibling comes from the index instead, see
+        :func:`packyard.siblings.siblings_from_repository`), and the PEP 508 requirements
+        known before the wheel exists: pytest, the tests' needs (their optional imports
+        too) and the package's own third-party requirements with every extra. These go
+        into the venv while the wheel builds.
+
+    Raises:
+        InferenceError: a sibling cycle or a syntax error; PackageError, ConfigError as in
+            :meth:`packyard.repo.Repository.inference`.
+    """
+    plan = _plan_needs(repo, name)
+    return plan.siblings, plan.requirements
 
 
 def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:

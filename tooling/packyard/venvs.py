@@ -48,10 +48,13 @@ class Venv:
     Attributes:
         path: its folder.
         backend: ``"uv"`` or ``"virtualenv"``.
+        pycache_prefix: where its programs write and find bytecode
+            (``PYTHONPYCACHEPREFIX``); None: they write none (``PYTHONDONTWRITEBYTECODE``).
     """
 
     path: Path
     backend: str
+    pycache_prefix: Path | None = None
 
     @property
     def bin_dir(self) -> Path:
@@ -65,11 +68,15 @@ class Venv:
 
     def env(self, **extra: str) -> dict[str, str]:
         """An environment for running its programs: clean, with its ``bin`` first on PATH."""
-        return clean_env(
+        env = clean_env(
             VIRTUAL_ENV=str(self.path),
             PATH=os.pathsep.join([str(self.bin_dir), os.environ.get("PATH", "")]),
             **extra,
         )
+        if self.pycache_prefix is not None:
+            del env["PYTHONDONTWRITEBYTECODE"]
+            env["PYTHONPYCACHEPREFIX"] = str(self.pycache_prefix)
+        return env
 
     def install(
         self,
