@@ -75,6 +75,9 @@ def local_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIndex
         yield index
 
 
+#: tests/fixtures/ holds input repositories with tests of their own: not collected here.
+collect_ignore_glob = ["fixtures/*"]
+
 RepoFactory = Callable[..., Path]
 
 
