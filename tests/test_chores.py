@@ -488,9 +488,9 @@ def test_list_json_gives_form_version_last_release_summary_and_requirements(
 def test_doctests_of_the_chore_gate_and_import_modules() -> None:
     import doctest
 
-    from packyard import chores, paa_import, paa_source
+    from packyard import chores, paa_leftovers, paa_report, paa_rewrite, paa_source
     from packyard.gates import licenses, resolve
 
-    for module in (chores, paa_import, paa_source, licenses, resolve):
+    for module in (chores, paa_leftovers, paa_report, paa_rewrite, paa_source, licenses, resolve):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -99,7 +99,7 @@ def test_every_site_is_built_and_nothing_is_written_in_packages(built: SimpleNam
     packages = sorted(
         p.name.removesuffix(".py")
         for p in (built.root / "packages").iterdir()
-        if not p.name.startswith(("test_", "_", "."))
+        if (p.is_dir() or p.suffix == ".py") and not p.name.startswith(("test_", "_", "."))
     )
     assert {"confstack", "tripcost", "unitconv"} <= set(packages)
     assert set(built.reports) == {"", *packages}

@@ -727,7 +727,7 @@ def list_packages(repo: Repository) -> list[dict[str, Any]]:
             "distribution": package.dist_name,
             "form": package.form,
             "path": _rel(package.path, root),
-            "version": repo.version(name),
+            "version": UNRELEASED_VERSION,  # until its source is read, below
             "last_release": None
             if last is None
             else {
@@ -741,6 +741,7 @@ def list_packages(repo: Repository) -> list[dict[str, Any]]:
             "error": None,
         }
         try:
+            row["version"] = repo.version(name)
             row["summary"] = repo.source(name).summary
             row["requirements"] = [r.pep508() for r in repo.inference(name).requirements]
         except (PackageError, InferenceError, ConfigError) as exc:

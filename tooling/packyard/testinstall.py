@@ -500,6 +500,8 @@ def _run_tests(
         "no:cacheprovider",
         "--rootdir",
         work,
+        "-c",
+        _empty_pytest_config(work),
         "--import-mode=importlib",
         *([] if pytest_args else ["-q"]),  # the user's -v, -q... then mean what they say
     ]
@@ -516,6 +518,17 @@ def _run_tests(
         env=venv.env(**extra),
         hint=f"the tests of {name} fail against the installed wheel",
     )
+
+
+def _empty_pytest_config(work: Path) -> Path:
+    """An empty pytest configuration in ``work``, given with ``-c``: pytest would otherwise
+    search upwards from the work folder (under ``.packyard/`` of the repository) and the
+    installed files, and take the repository's own ``[tool.pytest.ini_options]`` (its
+    ``addopts``, plugins...) for the package's tests."""
+    config = work / ".packyard-pytest.ini"
+    if not config.is_file():
+        config.write_text("[pytest]\n", encoding="utf-8")
+    return config
 
 
 def doctests_wanted(repo: Repository, name: str) -> bool:
@@ -558,7 +571,8 @@ def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_fi
     if not files:
         return False
     args: list[str | Path] = [venv.python, "-m", "pytest", "-p", "no:cacheprovider"]
-    args += ["--rootdir", work, "--import-mode=importlib", "-q", "--doctest-modules", *files]
+    args += ["--rootdir", work, "-c", _empty_pytest_config(work), "--import-mode=importlib"]
+    args += ["-q", "--doctest-modules", *files]
     try:
         run(
             args,

@@ -75,8 +75,11 @@ class Slot:
         for site in self._mirror(self.venv).glob("**/site-packages"):
             for top in tops:
                 shutil.rmtree(site / top, ignore_errors=True)
-                for compiled in site.glob(f"__pycache__/{top}.*.pyc"):
-                    compiled.unlink(missing_ok=True)
+                # Under a PYTHONPYCACHEPREFIX a single-file module's bytecode sits beside
+                # where its source would be (site/NAME.TAG.pyc), not in __pycache__/.
+                for pattern in (f"{top}.*.pyc", f"__pycache__/{top}.*.pyc"):
+                    for compiled in site.glob(pattern):
+                        compiled.unlink(missing_ok=True)
 
 
 @contextmanager
