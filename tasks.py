@@ -36,7 +36,7 @@ from __future__ import annotations
 from invoke import Context, task
 
 from packyard.cli import main as packyard
-from packyard.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
+from packyard.release.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
 
 
 def _run(*argv: str) -> None:

@@ -11,11 +11,11 @@ released from its own source commit (the worst case: 900 distinct release commit
 ``--release-runs N`` groups them into N release runs (one source commit each, as a CI
 matrix run releases its packages).
 
-Then times :func:`packyard.changes.detect_changes` in-process, and ``packyard changed`` and
+Then times :func:`packyard.ci.changes.detect_changes` in-process, and ``packyard changed`` and
 ``invoke changed`` as a user runs them (a new process: interpreter start, imports, the
 work), with the import-scan cache cold (removed before each run: a fresh CI checkout) and
 warm; and the same for ``--release --since-last-release``
-(:func:`packyard.changes.detect_since_last_release`), whose answer is checked against
+(:func:`packyard.ci.changes.detect_since_last_release`), whose answer is checked against
 one ``git diff --quiet`` per package (timed too, as the naive way). Medians of
 ``--repeat`` runs.
 
@@ -172,7 +172,7 @@ def build_repo(
 
 
 def _time_in_process(root: Path, base: str, cold: bool, repeat: int) -> tuple[float, int, int]:
-    from packyard.changes import detect_changes
+    from packyard.ci.changes import detect_changes
     from packyard.repo import Repository
 
     times = []
@@ -188,7 +188,7 @@ def _time_in_process(root: Path, base: str, cold: bool, repeat: int) -> tuple[fl
 
 
 def _time_since_release(root: Path, repeat: int) -> tuple[float, list[str]]:
-    from packyard.changes import detect_since_last_release
+    from packyard.ci.changes import detect_since_last_release
     from packyard.repo import Repository
 
     times = []
@@ -203,7 +203,7 @@ def _time_since_release(root: Path, repeat: int) -> tuple[float, list[str]]:
 def _naive_since_release(root: Path) -> tuple[float, list[str]]:
     """One ``git diff --quiet`` per released package (and a tag lookup each): the answer
     the one-pass detection must agree with, and how long the obvious way takes."""
-    from packyard.changes import _own_paths, packages_in_tree
+    from packyard.ci.changes import _own_paths, packages_in_tree
 
     start = time.perf_counter()
     listing = subprocess.run(

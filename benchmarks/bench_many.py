@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tooling"))
 sys.path.insert(0, str(ROOT))
 
-from packyard.localindex import LocalIndex  # noqa: E402
+from packyard.index.local import LocalIndex  # noqa: E402
 from tests.conftest import ensure_wheelhouse  # noqa: E402
 
 GROUP = 5

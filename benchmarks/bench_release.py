@@ -1,7 +1,7 @@
 """How long does a whole release take, and where does the time go?
 
 Makes a small git repository holding one single-file package with a test, then times
-:func:`packyard.release.release` of it to the default repository ``local`` (a pypiserver
+:func:`packyard.release.pipeline.release` of it to the default repository ``local`` (a pypiserver
 started on 127.0.0.1 over ``.packyard/index/``): plan, index query, the test-install
 (assemble, build, check, venv, install, import, tests), twine upload, verification
 (install from the index into a fresh venv), record (tracking file, README, commit, tag).
@@ -33,9 +33,9 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "tooling"))
 sys.path.insert(0, str(ROOT))
 
-from packyard.localindex import LocalIndex  # noqa: E402
-from packyard.readme_table import END, START  # noqa: E402
-from packyard.release import ReleaseOptions, release  # noqa: E402
+from packyard.index.local import LocalIndex  # noqa: E402
+from packyard.release.pipeline import ReleaseOptions, release  # noqa: E402
+from packyard.release.readme_table import END, START  # noqa: E402
 from packyard.repo import Repository  # noqa: E402
 from tests.conftest import ensure_wheelhouse  # noqa: E402
 

@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tooling"))
 sys.path.insert(0, str(ROOT))
 
-from packyard.localindex import LocalIndex  # noqa: E402
+from packyard.building.testinstall import test_install  # noqa: E402
+from packyard.index.local import LocalIndex  # noqa: E402
 from packyard.repo import Repository  # noqa: E402
-from packyard.testinstall import test_install  # noqa: E402
 from tests.conftest import ensure_wheelhouse  # noqa: E402
 
 PACKAGE = "confstack"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from packyard.localindex import LocalIndex
+from packyard.index.local import LocalIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 # One wheelhouse per Python version: binary wheels (PyYAML) are built for one.

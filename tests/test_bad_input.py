@@ -9,10 +9,10 @@ import zipfile
 
 import pytest
 
+from packyard.building.testinstall import build_and_check
 from packyard.errors import ConfigError, PackageError
-from packyard.metadata import read_source
+from packyard.package.metadata import read_source
 from packyard.repo import Repository
-from packyard.testinstall import build_and_check
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from packyard.changes import (
+from packyard.ci.changes import (
     ChangeSet,
     ReleaseCandidates,
     detect_changes,
@@ -25,7 +25,7 @@ from packyard.changes import (
 from packyard.errors import CommandFailed, ConfigError, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.tracking import record_release
+from packyard.versions.tracking import record_release
 from tests.conftest import ROOT, RepoFactory, init_repo, write_files
 
 # a <- b <- c (b imports a, c imports b), d alone, h imports d, e a folder with tests.
@@ -252,7 +252,7 @@ def test_unreadable_package_is_tested_rather_than_missed(
 
 def test_sibling_graph_agrees_with_inference(examples_repo: Path) -> None:
     """The bulk scan gives the same siblings as Repository.inference, on the examples."""
-    from packyard.changes import sibling_imports
+    from packyard.ci.changes import sibling_imports
 
     repo = Repository.open(examples_repo)
     forms = {name: package.form for name, package in repo.packages.items()}
@@ -264,7 +264,7 @@ def test_sibling_graph_agrees_with_inference(examples_repo: Path) -> None:
 
 def test_dependents_agree_with_the_full_sibling_graph(repo: Path) -> None:
     """The text-filtered rounds find what the reverse closure of the full graph finds."""
-    from packyard.changes import dependents_of, sibling_imports
+    from packyard.ci.changes import dependents_of, sibling_imports
 
     repository = Repository.open(repo)
     forms = {name: package.form for name, package in repository.packages.items()}
@@ -563,7 +563,8 @@ def test_invoke_changed_bad_input_fails_clearly(tasks_repo: Path) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    from packyard import changes, pipelines, pushing
+    from packyard.ci import changes, pipelines
+    from packyard.release import pushing
 
     for module in (changes, pipelines, pushing):
         result = doctest.testmod(module)

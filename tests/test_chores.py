@@ -13,7 +13,8 @@ import pytest
 import tomli_w
 
 from packyard import tomlcompat
-from packyard.chores import (
+from packyard.building.testinstall import build_and_check, test_install
+from packyard.chores.chores import (
     list_packages,
     remove_package,
     rename_package,
@@ -21,15 +22,14 @@ from packyard.chores import (
     rewrite_references,
     rewrite_words,
 )
+from packyard.chores.scaffold import new_package
 from packyard.cli import main
 from packyard.errors import PackageError
 from packyard.gates import run_gate
-from packyard.localindex import LocalIndex
-from packyard.readme_table import END, START, update_readme
+from packyard.index.local import LocalIndex
+from packyard.release.readme_table import END, START, update_readme
 from packyard.repo import Repository
-from packyard.scaffold import new_package
-from packyard.testinstall import build_and_check, test_install
-from packyard.tracking import read_tracking, record_release, tracking_file
+from packyard.versions.tracking import read_tracking, record_release, tracking_file
 from tests.conftest import ROOT, RepoFactory, git, init_repo
 
 ALPHA = '"""Alpha: says hello.\n\n>>> alpha.hello()\n\'hi\'\n"""\n\nimport alpha\n\n\ndef hello():\n    return "hi"\n'
@@ -488,8 +488,12 @@ def test_list_json_gives_form_version_last_release_summary_and_requirements(
 def test_doctests_of_the_chore_gate_and_import_modules() -> None:
     import doctest
 
-    from packyard import chores, paa_leftovers, paa_report, paa_rewrite, paa_source
+    from packyard.chores import chores
     from packyard.gates import licenses, resolve
+    from packyard.paa import leftovers as paa_leftovers
+    from packyard.paa import report as paa_report
+    from packyard.paa import rewrite as paa_rewrite
+    from packyard.paa import source as paa_source
 
     for module in (chores, paa_leftovers, paa_report, paa_rewrite, paa_source, licenses, resolve):
         result = doctest.testmod(module)

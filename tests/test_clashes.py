@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from packyard.clashes import check_guessed_names, clash_warning, index_projects
+from packyard.building.clashes import check_guessed_names, clash_warning, index_projects
+from packyard.building.lock import compile_requirements
+from packyard.building.testinstall import test_install
+from packyard.chores.scaffold import new_package
 from packyard.errors import InferenceError, PackageError
-from packyard.localindex import LocalIndex
-from packyard.lock import compile_requirements
+from packyard.index.local import LocalIndex
 from packyard.repo import Repository
-from packyard.scaffold import new_package
-from packyard.testinstall import test_install
 
 LEGACY = '''\
 """A module with one import no map knows."""

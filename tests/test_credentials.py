@@ -23,9 +23,9 @@ import pytest
 
 from packyard import childenv
 from packyard.errors import CommandFailed
-from packyard.localindex import LocalIndex
+from packyard.index.local import LocalIndex
 from packyard.proc import run
-from packyard.readme_table import END, START
+from packyard.release.readme_table import END, START
 from tests.conftest import ROOT, RepoFactory, clone_repo, git, init_with_remote, write_files
 
 SENTINELS = {

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from packyard.advice import license_warning
-from packyard.chores import format_list, list_packages
+from packyard.building.lockfile import CORE, lock_path, read_lock, sections_from_compiled
+from packyard.building.testargs import split_test_args
+from packyard.building.testinstall import test_install
+from packyard.chores.chores import format_list, list_packages
 from packyard.config import load_config
-from packyard.discovery import survey
 from packyard.errors import PackageError
-from packyard.lockfile import CORE, lock_path, read_lock, sections_from_compiled
+from packyard.gates.advice import license_warning
 from packyard.names import suggest_name
+from packyard.package.discovery import survey
 from packyard.repo import Repository
-from packyard.testargs import split_test_args
-from packyard.testinstall import test_install
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -131,7 +131,7 @@ def test_invoke_list_shows_broken_and_unreleased(make_repo) -> None:
 
 
 def test_readme_table_lists_a_package_with_a_syntax_error(make_repo) -> None:
-    from packyard.readme_table import render_table
+    from packyard.release.readme_table import render_table
 
     root = make_repo({"packages/good.py": DOC, "packages/synt.py": '"""S."""\nx = (\n'})
     table = render_table(Repository.open(root))
@@ -306,7 +306,7 @@ def test_requirements_session_writes_checks_and_installs_the_lock(
 
 
 def test_a_single_file_lock_moves_and_goes_with_its_package(make_repo) -> None:
-    from packyard.chores import remove_package, rename_package
+    from packyard.chores.chores import remove_package, rename_package
 
     root = make_repo({"packages/tool.py": DOC, "packages/tool.requirements.lock": "# x\n"})
     rename_package(Repository.open(root), "tool", "gadget", progress=lambda _: None)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from packyard.config import load_config
-from packyard.discovery import discover, get_package
 from packyard.errors import ConfigError, PackageError
 from packyard.names import distribution_name, import_name_problem
+from packyard.package.discovery import discover, get_package
 from packyard.repo import Repository
 
 DOC = '"""Summary line."""\n'

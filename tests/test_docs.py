@@ -22,16 +22,16 @@ import pytest
 from conftest import ROOT, RepoFactory
 
 from packyard import config
+from packyard.building.venvs import create_venv
 from packyard.docsite import build_all, build_package_site, check_links, mkdocs_hooks, pages
 from packyard.docsite import links as links_module
+from packyard.docsite.ghpages import publish
 from packyard.docsite.toolchain import Toolchain, toolchain_requirements
 from packyard.errors import CommandFailed, DocsError, PackageError
-from packyard.ghpages import publish
-from packyard.localindex import LocalIndex
+from packyard.index.local import LocalIndex
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.tracking import record_release
-from packyard.venvs import create_venv
+from packyard.versions.tracking import record_release
 
 pytestmark = pytest.mark.slow
 

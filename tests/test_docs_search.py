@@ -22,7 +22,7 @@ from conftest import RepoFactory, loopback_server
 
 from packyard.docsite import build_package_site
 from packyard.docsite.apimodules import public_modules
-from packyard.localindex import LocalIndex
+from packyard.index.local import LocalIndex
 from packyard.repo import Repository
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from packyard.assemble import assemble
+from packyard.building.assemble import assemble
 from packyard.errors import ConfigError, PackageError
-from packyard.extras import check_extra_files
+from packyard.package.extras import check_extra_files
 from packyard.repo import Repository
 
 WEB_PACKAGE = {

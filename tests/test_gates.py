@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 
 from packyard import tomlcompat
+from packyard.building.venvs import clean_env
 from packyard.cli import main
 from packyard.config import load_config
 from packyard.errors import ConfigError, GateError
 from packyard.gates import release_gates, run_gate, run_gates
 from packyard.gates.licenses import DEFAULT_ALLOWED, allowed_licenses, is_allowed, license_of
-from packyard.localindex import LocalIndex, free_port
-from packyard.readme_table import END, START
-from packyard.release import ReleaseOptions, release
+from packyard.index.local import LocalIndex, free_port
+from packyard.release.pipeline import ReleaseOptions, release
+from packyard.release.readme_table import END, START
 from packyard.repo import Repository
-from packyard.venvs import clean_env
 from tests.conftest import ROOT, RepoFactory, ensure_wheelhouse, init_repo
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
-from packyard.guards import evaluate, import_conditions
-from packyard.import_map import ImportMap
-from packyard.inference import infer
+from packyard.inference.guards import evaluate, import_conditions
+from packyard.inference.import_map import ImportMap
+from packyard.inference.requirements import infer
 from packyard.repo import Repository
 
 # A module written like the single-file projects of the 2010s: Python 2 and 3, Windows,
@@ -304,7 +304,7 @@ def test_markers_reach_the_package_metadata(make_repo) -> None:
 
 
 def test_conditions_are_cached_with_the_scan(tmp_path: Path) -> None:
-    from packyard.imports import ScanCache, scan_files
+    from packyard.inference.imports import ScanCache, scan_files
 
     path = tmp_path / "compat.py"
     path.write_text(COMPAT, encoding="utf-8")

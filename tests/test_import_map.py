@@ -1,4 +1,4 @@
-"""Tests for packyard.import_map: resolution layers, the built-in table and validate_map."""
+"""Tests for packyard.inference.import_map: resolution layers, the built-in table and validate_map."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-import packyard.import_map as import_map
+import packyard.inference.import_map as import_map
 from packyard.errors import ConfigError
-from packyard.import_map import (
+from packyard.inference.import_map import (
     RULE_BUILTIN,
     RULE_ENVIRONMENT,
     RULE_FALLBACK,
@@ -24,8 +24,8 @@ from packyard.import_map import (
     MappedImport,
     builtin_namespaces,
     builtin_table,
-    validate_map,
 )
+from packyard.names import validate_map
 
 DATA_FILE = Path(import_map.__file__).parent / "data" / "import_map.toml"
 
@@ -462,7 +462,7 @@ def test_every_family_is_covered() -> None:
 
 
 def test_same_name_modules_resolve_without_the_fallback() -> None:
-    from packyard.import_map import builtin_same_name
+    from packyard.inference.import_map import builtin_same_name
 
     same = builtin_same_name()
     assert len(same) >= 200

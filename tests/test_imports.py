@@ -1,4 +1,4 @@
-"""Tests for packyard.imports (import scanning) and packyard.stdlib."""
+"""Tests for packyard.inference.imports (import scanning) and packyard.stdlib."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from packyard import imports
 from packyard.errors import InferenceError, PackageError, PackyardError
-from packyard.imports import ImportRecord, ScanCache, scan_file, scan_files, scan_source
+from packyard.inference import imports
+from packyard.inference.imports import ImportRecord, ScanCache, scan_file, scan_files, scan_source
 from packyard.stdlib import STDLIB_MODULES, VERSION_DEPENDENT_MODULES, is_stdlib
 
 

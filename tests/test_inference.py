@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from packyard.import_map import ImportMap
-from packyard.inference import infer, local_modules_of
+from packyard.inference.import_map import ImportMap
+from packyard.inference.requirements import infer, local_modules_of
 from packyard.repo import Repository
 
 TRICKY = '''\

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from packyard.assemble import assemble
+from packyard.building.assemble import assemble
+from packyard.building.testinstall import build_and_check
 from packyard.errors import ConfigError, LinkError, PackageError
-from packyard.links import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, read_link
-from packyard.localindex import free_port
+from packyard.index.local import free_port
+from packyard.package.links import DEFAULT_DEADLINE, DEFAULT_MAX_BYTES, read_link
 from packyard.repo import Repository
-from packyard.testinstall import build_and_check
 
 DATA = bytes(range(256)) * 40  # 10,240 bytes, not text
 DATA_SHA256 = hashlib.sha256(DATA).hexdigest()
@@ -245,7 +245,7 @@ def test_an_interrupted_download_leaves_no_partial_file(tmp_path: Path, trickle:
     dest = tmp_path / "out"
     dest.mkdir()
     code = (
-        "import sys; from pathlib import Path; from packyard.links import fetch, read_link\n"
+        "import sys; from pathlib import Path; from packyard.package.links import fetch, read_link\n"
         "fetch(read_link(Path(sys.argv[1])), Path(sys.argv[2]) / 'slow.bin')\n"
     )
     child = subprocess.Popen(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from packyard.errors import ConfigError, PackageError
-from packyard.pep723 import read_script_metadata
+from packyard.package.pep723 import read_script_metadata
 from packyard.repo import Repository
 
 SCRIPT = '''\

@@ -12,16 +12,16 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from packyard.building.siblings import check_siblings
+from packyard.building.testinstall import build_and_check, test_install
 from packyard.cli import main
 from packyard.errors import ReleaseError
 from packyard.gates import run_gate
-from packyard.localindex import LocalIndex
-from packyard.paa_import import import_paa
-from packyard.paa_rewrite import RewriteContext, rewrite_test_file
+from packyard.index.local import LocalIndex
+from packyard.paa.importer import import_paa
+from packyard.paa.rewrite import RewriteContext, rewrite_test_file
+from packyard.package.testfiles import collected_test_files
 from packyard.repo import Repository
-from packyard.siblings import check_siblings
-from packyard.testfiles import collected_test_files
-from packyard.testinstall import build_and_check, test_install
 from tests.conftest import RepoFactory, init_repo, write_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "paa_repo"

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from packyard import tomlcompat
+from packyard.building.testinstall import test_install
 from packyard.cli import main
 from packyard.errors import PackageError
 from packyard.gates import run_gate
-from packyard.localindex import LocalIndex
-from packyard.paa_import import import_paa
-from packyard.readme_table import END, START
-from packyard.release import plan_release
+from packyard.index.local import LocalIndex
+from packyard.paa.importer import import_paa
+from packyard.release.pipeline import plan_release
+from packyard.release.readme_table import END, START
 from packyard.repo import Repository
-from packyard.testinstall import test_install
-from packyard.tracking import read_tracking, tracking_file
+from packyard.versions.tracking import read_tracking, tracking_file
 from tests.conftest import RepoFactory, git, init_repo, write_files
 
 SHOUTBOX = '''\

@@ -24,18 +24,18 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from packyard import pipelines
-from packyard.changes import detect_changes
+from packyard.building.venvs import clean_env
+from packyard.ci import pipelines
+from packyard.ci.changes import detect_changes
 from packyard.cli import build_parser
 from packyard.errors import CommandFailed, ReleaseError
-from packyard.localindex import LocalIndex, free_port
-from packyard.oidc import mint_upload_token
+from packyard.index.local import LocalIndex, free_port
+from packyard.index.repositories import get_repository
 from packyard.proc import run
-from packyard.pushing import backoff, push_release
-from packyard.readme_table import END, START
+from packyard.release.oidc import mint_upload_token
+from packyard.release.pushing import backoff, push_release
+from packyard.release.readme_table import END, START
 from packyard.repo import Repository
-from packyard.repositories import get_repository
-from packyard.venvs import clean_env
 from tests.conftest import (
     ROOT,
     RepoFactory,
@@ -1097,7 +1097,7 @@ def test_with_trusted_publishing_hands_the_token_to_the_command_only(
 
 
 def test_release_jobs_keep_a_package_with_the_siblings_it_needs(tmp_path) -> None:
-    from packyard.pipelines import matrix_groups, release_units
+    from packyard.ci.pipelines import matrix_groups, release_units
     from packyard.repo import Repository
 
     root = tmp_path / "units"

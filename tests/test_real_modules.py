@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from conftest import RepoFactory, init_repo
 
-from packyard.discovery import discover
+from packyard.building.testinstall import build_and_check, test_install
 from packyard.docsite import pages
 from packyard.errors import CommandFailed, PackageError
-from packyard.localindex import LocalIndex
-from packyard.release import plan_release
+from packyard.index.local import LocalIndex
+from packyard.package.discovery import discover
+from packyard.release.pipeline import plan_release
 from packyard.repo import Repository
-from packyard.testinstall import build_and_check, test_install
 
 MIT = """\
 Permission is hereby granted, free of charge, to any person obtaining a copy of this

@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 
+from packyard.building.venvs import clean_env
 from packyard.errors import CommandFailed, PackageError, ReleaseError
-from packyard.localindex import LocalIndex, free_port
-from packyard.readme_table import END, START
-from packyard.release import ReleaseOptions, ReleaseResult, plan_release, release, summary
+from packyard.index.local import LocalIndex, free_port
+from packyard.release.pipeline import ReleaseOptions, ReleaseResult, plan_release, release, summary
+from packyard.release.readme_table import END, START
 from packyard.repo import Repository
-from packyard.tracking import releases
-from packyard.venvs import clean_env
+from packyard.versions.tracking import releases
 from tests.conftest import ROOT, ensure_wheelhouse, git, init_release_repo
 
 pytestmark = pytest.mark.slow

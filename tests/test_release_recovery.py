@@ -25,13 +25,19 @@ from typing import Any
 import pytest
 
 from packyard.errors import GateError, ReleaseError
-from packyard.localindex import LocalIndex
-from packyard.pushing import push_release
-from packyard.readme_table import END, START
-from packyard.release import ReleaseOptions, ReleaseResult, error_text, plan_release, release
-from packyard.release_state import intent_file
+from packyard.index.local import LocalIndex
+from packyard.release.pipeline import (
+    ReleaseOptions,
+    ReleaseResult,
+    error_text,
+    plan_release,
+    release,
+)
+from packyard.release.pushing import push_release
+from packyard.release.readme_table import END, START
+from packyard.release.state import intent_file
 from packyard.repo import Repository
-from packyard.tracking import releases
+from packyard.versions.tracking import releases
 from tests.conftest import git, init_release_repo, init_repo
 
 pytestmark = pytest.mark.slow

@@ -36,19 +36,19 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from packyard.building.siblings import check_siblings
+from packyard.building.venvs import clean_env
 from packyard.childenv import child_env, hide_variables
 from packyard.config import load_config
 from packyard.errors import CommandFailed, ReleaseError
-from packyard.index_query import project_files, sends_auth_to
-from packyard.localindex import LocalIndex, free_port
-from packyard.publish import verify_install
-from packyard.readme_table import END, START
-from packyard.release import ReleaseOptions, ReleaseResult, release, summary
+from packyard.index.local import LocalIndex, free_port
+from packyard.index.query import project_files, sends_auth_to
+from packyard.index.repositories import PRESETS, Credentials, get_repository, load_repositories
+from packyard.release.pipeline import ReleaseOptions, ReleaseResult, release, summary
+from packyard.release.publish import verify_install
+from packyard.release.readme_table import END, START
 from packyard.repo import Repository
-from packyard.repositories import PRESETS, Credentials, get_repository, load_repositories
-from packyard.siblings import check_siblings
-from packyard.tracking import releases
-from packyard.venvs import clean_env
+from packyard.versions.tracking import releases
 from tests.conftest import (
     ensure_wheelhouse,
     git,
@@ -723,7 +723,7 @@ def test_git_hooks_never_see_credentials(tmp_path, monkeypatch) -> None:
 
 def test_packyards_own_outputs_do_not_make_the_tree_dirty(make_repo) -> None:
     from packyard.errors import ReleaseError
-    from packyard.release import check_work_tree
+    from packyard.release.pipeline import check_work_tree
 
     root = make_repo({"packages/solo.py": '"""Solo."""\n'})
     init_repo(root)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from packyard import resultcache
+from packyard.building import resultcache
+from packyard.building.resultcache import KeyMaker, ResultCache
+from packyard.building.testinstall import install_needs, test_install
 from packyard.errors import CommandFailed
-from packyard.localindex import LocalIndex
+from packyard.index.local import LocalIndex
 from packyard.repo import Repository
-from packyard.resultcache import KeyMaker, ResultCache
-from packyard.testinstall import install_needs, test_install
 from tests.conftest import ensure_wheelhouse
 from tests.test_release_safety import fake_wheel
 

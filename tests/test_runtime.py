@@ -29,11 +29,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from packyard.building.testinstall import build_and_check
+from packyard.building.venvs import create_venv, find_uv
 from packyard.cli import build_parser
-from packyard.localindex import free_port
+from packyard.index.local import free_port
 from packyard.repo import Repository
-from packyard.testinstall import build_and_check
-from packyard.venvs import create_venv, find_uv
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "packages" / "wordstats"

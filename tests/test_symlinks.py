@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from packyard.building.testinstall import build_and_check
 from packyard.errors import PackageError
-from packyard.readme_table import END, START
+from packyard.release.readme_table import END, START
 from packyard.repo import Repository
-from packyard.testinstall import build_and_check
 from tests.conftest import ROOT, RepoFactory, git, init_repo
 
 PACKAGE = {

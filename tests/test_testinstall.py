@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from packyard.building.testinstall import build_and_check, test_install
 from packyard.errors import CommandFailed, InferenceError, PackageError
 from packyard.repo import Repository
-from packyard.testinstall import build_and_check, test_install
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -215,7 +215,7 @@ def test_nox_unknown_package_lists_the_known_ones(examples_repo: Path) -> None:
 
 
 def test_lock_pins_and_uses_the_local_sibling_wheel(examples_repo: Path) -> None:
-    from packyard.lock import compile_requirements
+    from packyard.building.lock import compile_requirements
     from packyard.sessions import sibling_wheels
 
     repo = Repository.open(examples_repo)
@@ -231,7 +231,7 @@ def test_lock_pins_and_uses_the_local_sibling_wheel(examples_repo: Path) -> None
 
 
 def test_lock_names_the_import_that_does_not_resolve(make_repo, local_index) -> None:
-    from packyard.lock import compile_requirements
+    from packyard.building.lock import compile_requirements
 
     root = make_repo(
         {
@@ -245,13 +245,13 @@ def test_lock_names_the_import_that_does_not_resolve(make_repo, local_index) -> 
     text = info.value.render()
     assert "packages/needy.py:3" in text
     assert "'zzz_not_there_qq'" in text
-    # A guessed name: looked up before pip-compile runs (packyard.clashes).
+    # A guessed name: looked up before pip-compile runs (packyard.building.clashes).
     assert '"zzz_not_there_qq" = "<distribution on the index>"' in text
     assert "[tool.packyard.import-map]" in text and "# packyard: ignore" in text
 
 
 def test_virtualenv_fallback_installs_from_the_index(tmp_path: Path, local_index) -> None:
-    from packyard.venvs import create_venv
+    from packyard.building.venvs import create_venv
 
     venv = create_venv(tmp_path / "venv", prefer_uv=False)
     assert venv.backend == "virtualenv"

@@ -13,26 +13,29 @@ from pathlib import Path
 
 import pytest
 
-from packyard import index_query, readme_table, repositories, tracking, versioning
 from packyard.config import load_config
 from packyard.errors import ConfigError, ReleaseError
-from packyard.index_query import project_files, version_of
-from packyard.readme_table import END, START, updated_text
-from packyard.repositories import (
+from packyard.index import query as index_query
+from packyard.index import repositories
+from packyard.index.query import project_files, version_of
+from packyard.index.repositories import (
     Credentials,
     get_repository,
     load_repositories,
     resolve_credentials,
     twine_environment,
 )
-from packyard.tracking import (
+from packyard.release import readme_table
+from packyard.release.readme_table import END, START, updated_text
+from packyard.versions import tracking, versioning
+from packyard.versions.tracking import (
     current_version,
     read_tracking,
     record_release,
     tracking_file,
     with_changelog,
 )
-from packyard.versioning import (
+from packyard.versions.versioning import (
     bump_level,
     changelog_markdown,
     changes_for,
@@ -258,7 +261,7 @@ def test_repositories_from_presets_pypirc_and_pyproject(make_repo, tmp_path: Pat
 
 
 def test_twine_gets_credentials_only_through_its_environment(monkeypatch) -> None:
-    from packyard.publish import upload_command
+    from packyard.release.publish import upload_command
 
     monkeypatch.setenv("TWINE_REPOSITORY_URL", "https://elsewhere.example/")
     env = twine_environment(Credentials("user", "hunter2", "test"))
@@ -364,7 +367,7 @@ def test_index_pages_json_and_html(simple_server) -> None:
 
 
 def test_unreachable_index_is_a_clear_error() -> None:
-    from packyard.localindex import free_port
+    from packyard.index.local import free_port
 
     with pytest.raises(ReleaseError, match="cannot reach the index"):
         project_files(f"http://127.0.0.1:{free_port()}/simple/", "x", timeout=5)

@@ -9,9 +9,9 @@ Anything else, and any credential even when its name matches the allow-list (see
 :func:`is_secret_variable`), stays in packyard's own process.
 
 Credentials are added back by the few callers that hand one child the credential it
-needs, explicitly and by name: twine (:func:`packyard.repositories.twine_environment`),
+needs, explicitly and by name: twine (:func:`packyard.index.repositories.twine_environment`),
 the verification install from a private index that must be read with them
-(:func:`packyard.publish.verify_install`), and a ``git push`` that reads
+(:func:`packyard.release.publish.verify_install`), and a ``git push`` that reads
 ``PACKYARD_PUSH_TOKEN`` through the credential helper the GitLab pipeline configures.
 """
 
@@ -69,7 +69,7 @@ _hidden: set[str] = set()
 def hide_variables(names: Iterable[str]) -> None:
     """Treat these environment variables as credentials from now on, for this process:
     :func:`child_env` never passes them on, whatever their names.
-    :mod:`packyard.repositories` registers every ``username-env`` and ``password-env`` of
+    :mod:`packyard.index.repositories` registers every ``username-env`` and ``password-env`` of
     the configured repositories.
 
     Args:
@@ -151,7 +151,7 @@ def child_env(
 #: git commands that talk to a remote: the only ones that may need a push credential.
 NETWORK_COMMANDS = frozenset({"push", "fetch", "pull", "ls-remote", "clone"})
 
-#: The push token variable of the GitLab pipelines (:mod:`packyard.pipelines`).
+#: The push token variable of the GitLab pipelines (:mod:`packyard.ci.pipelines`).
 PUSH_TOKEN_VARIABLE = "PACKYARD_PUSH_TOKEN"
 
 

@@ -54,8 +54,8 @@ def _requirements(args: argparse.Namespace) -> int:
     from packaging.requirements import Requirement
 
     from packyard.config import DEFAULT_REQUIRES_PYTHON, find_root
-    from packyard.import_map import ImportMap
-    from packyard.inference import InferredRequirement, infer, local_modules_of
+    from packyard.inference.import_map import ImportMap
+    from packyard.inference.requirements import InferredRequirement, infer, local_modules_of
     from packyard.repo import Repository, listed_specifiers
 
     path = Path(args.path)
@@ -98,7 +98,7 @@ def _requirements(args: argparse.Namespace) -> int:
             relative_to=Path.cwd(),
             requires_python=requires_python,
         )
-    from packyard.extras import with_extra
+    from packyard.package.extras import with_extra
 
     def pinned(r: InferredRequirement) -> InferredRequirement:
         # One requirement, one specifier: what the package pins anywhere in its metadata.
@@ -135,8 +135,8 @@ def _open_repo():  # type: ignore[no-untyped-def]
 
 
 def _test_install(args: argparse.Namespace) -> int:
-    from packyard.batch import FAILED, run_many, summary_table
-    from packyard.testinstall import test_install
+    from packyard.building.batch import FAILED, run_many, summary_table
+    from packyard.building.testinstall import test_install
 
     repo = _open_repo()
     names = list(repo.packages) if args.all else _names(args.names)
@@ -156,7 +156,7 @@ def _test_install(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from packyard.testinstall import build_and_check
+    from packyard.building.testinstall import build_and_check
 
     _, artifacts, _ = build_and_check(_open_repo(), args.name)
     for path in artifacts.files:
@@ -165,7 +165,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _lock(args: argparse.Namespace) -> int:
-    from packyard.lock import compile_requirements
+    from packyard.building.lock import compile_requirements
 
     repo = _open_repo()
     print(compile_requirements(repo.inference(args.name), index_url=repo.config.index_url), end="")
@@ -173,7 +173,7 @@ def _lock(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from packyard.chores import format_list, list_packages
+    from packyard.chores.chores import format_list, list_packages
 
     rows = list_packages(_open_repo())
     if args.json:
@@ -184,7 +184,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from packyard.release import ReleaseOptions, error_text, release, summary
+    from packyard.release.pipeline import ReleaseOptions, error_text, release, summary
 
     options = ReleaseOptions(
         repository=args.repository,
@@ -207,7 +207,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _readme(args: argparse.Namespace) -> int:
-    from packyard.readme_table import update_readme
+    from packyard.release.readme_table import update_readme
 
     changed = update_readme(_open_repo(), check=args.check)
     if args.check:
@@ -218,16 +218,16 @@ def _readme(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from packyard.release import serve_local_index
+    from packyard.release.pipeline import serve_local_index
 
     serve_local_index(_open_repo(), port=args.port, progress=print)
     return 0
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from packyard import pipelines
-    from packyard.changes import detect_changes, detect_since_last_release, select_packages
-    from packyard.repositories import get_repository
+    from packyard.ci import pipelines
+    from packyard.ci.changes import detect_changes, detect_since_last_release, select_packages
+    from packyard.index.repositories import get_repository
 
     repo = _open_repo()
     if args.repository:  # fail fast, before any job starts: the hint lists the known ones
@@ -274,15 +274,15 @@ def _changed(args: argparse.Namespace) -> int:
 
 
 def _ci(args: argparse.Namespace) -> int:
-    from packyard.changes import detect_changes
-    from packyard.pipelines import ci_steps, run_ci
+    from packyard.ci.changes import detect_changes
+    from packyard.ci.pipelines import ci_steps, run_ci
 
     repo = _open_repo()
     changes = detect_changes(repo, args.base, args.head)
     print(changes.summary())
     steps = ci_steps(changes, release=args.release, repository=args.repository, jobs=args.jobs)
     if args.release:  # registers the credential variables the release steps are given
-        from packyard.repositories import load_repositories
+        from packyard.index.repositories import load_repositories
 
         load_repositories(repo.config)
     outcomes = run_ci(repo.config.root, steps, progress=print)
@@ -295,7 +295,7 @@ def _ci(args: argparse.Namespace) -> int:
 
 
 def _push_release(args: argparse.Namespace) -> int:
-    from packyard.pushing import push_release
+    from packyard.release.pushing import push_release
 
     report = push_release(
         _open_repo().config.root,
@@ -315,8 +315,8 @@ def _push_release(args: argparse.Namespace) -> int:
 def _with_trusted_publishing(args: argparse.Namespace) -> int:
     import os
 
-    from packyard.oidc import mint_upload_token
-    from packyard.repositories import get_repository
+    from packyard.index.repositories import get_repository
+    from packyard.release.oidc import mint_upload_token
 
     command = args.command_line[1:] if args.command_line[:1] == ["--"] else args.command_line
     if not command:
@@ -339,7 +339,7 @@ def _with_trusted_publishing(args: argparse.Namespace) -> int:
 
 
 def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
-    from packyard.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
+    from packyard.release.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
 
     changed = commands.add_parser(
         "changed", help="the packages changed between two git refs, and their dependents"
@@ -427,7 +427,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _docs_publish(args: argparse.Namespace) -> int:
     from packyard.docsite import build_all, build_package_site
-    from packyard.ghpages import publish
+    from packyard.docsite.ghpages import publish
 
     repo = _open_repo()
     names = _names(args.names)
@@ -586,7 +586,7 @@ def _add_runtime_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from packyard.scaffold import new_package
+    from packyard.chores.scaffold import new_package
 
     made = new_package(
         _open_repo(),
@@ -615,7 +615,7 @@ def _print_chore(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def _rename(args: argparse.Namespace) -> int:
-    from packyard.chores import rename_package
+    from packyard.chores.chores import rename_package
 
     report = rename_package(_open_repo(), args.old, args.new, progress=print)
     _print_chore(report)
@@ -625,7 +625,7 @@ def _rename(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from packyard.chores import remove_package
+    from packyard.chores.chores import remove_package
 
     report = remove_package(
         _open_repo(), args.name, purge=args.purge, force=args.force, progress=print
@@ -657,7 +657,7 @@ def _gate(args: argparse.Namespace) -> int:
 
 
 def _import_paa(args: argparse.Namespace) -> int:
-    from packyard.paa_import import DEFAULT_INDEX_URL, import_paa
+    from packyard.paa.importer import DEFAULT_INDEX_URL, import_paa
 
     report = import_paa(
         _open_repo(),
@@ -753,8 +753,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
 
-    from packyard.readme_table import LOCAL_INDEX_PORT
-    from packyard.repositories import DEFAULT_REPOSITORY
+    from packyard.index.repositories import DEFAULT_REPOSITORY
+    from packyard.release.readme_table import LOCAL_INDEX_PORT
 
     rel = commands.add_parser(
         "release", help="version, build, test, upload, verify and record packages"

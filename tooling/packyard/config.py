@@ -175,7 +175,7 @@ def load_config(root: Path | None = None) -> RepoConfig:
             raise ConfigError(f"[tool.packyard] {key} must be a non-empty string", path=path)
         return value
 
-    from packyard.import_map import validate_map
+    from packyard.names import validate_map
 
     import_map = validate_map(
         table.get("import-map", {}), source=f"{path} [tool.packyard.import-map]"

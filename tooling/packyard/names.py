@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping
 
 from packaging.utils import canonicalize_name
 
+from packyard.errors import ConfigError
 from packyard.stdlib import is_stdlib
 
+_DISTRIBUTION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 _IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: The file-name prefix of test files: ``packages/test_NAME.py`` tests ``NAME``.
 TEST_PREFIX = "test_"
@@ -68,3 +71,60 @@ def suggest_name(name: str) -> str:
     if candidate and (tested or _name_problem(candidate)):
         candidate += "_tool"
     return candidate if candidate and not _name_problem(candidate) else "my_tool"
+
+
+def validate_map(entries: object, *, source: str) -> dict[str, str]:
+    """Check a user-supplied import map and return it as a plain dict.
+
+    Args:
+        entries: the parsed value of a ``[tool.packyard.import-map]`` table.
+        source: where it came from, for messages, e.g. ``"pyproject.toml"``.
+
+    Returns:
+        ``{module: distribution}``, keys and values unchanged.
+
+    Raises:
+        ConfigError: ``entries`` is not a table, a key is not a dotted module name, or a
+            value is not a bare distribution name. The message names ``source`` and the
+            key, and the hint says how to fix it.
+    """
+    if not isinstance(entries, Mapping):
+        raise ConfigError(
+            f"{source}: the import map must be a table of module = distribution, "
+            f"not {type(entries).__name__}",
+            hint='write it as a table, e.g. [tool.packyard.import-map] then yaml = "PyYAML"',
+        )
+    result: dict[str, str] = {}
+    for key, value in entries.items():
+        problem = dotted_name_problem(key)
+        if problem is not None:
+            raise ConfigError(
+                f"{source}: import-map key {key!r} {problem}",
+                hint='use the dotted module name you import, e.g. "google.cloud.storage"',
+            )
+        if not isinstance(value, str) or not _DISTRIBUTION_NAME.match(value):
+            raise ConfigError(
+                f"{source}: import-map value {value!r} for {key!r} is not a distribution name",
+                hint=(
+                    f'write only the PyPI project name, e.g. "{key}" = "PyYAML": '
+                    "letters, digits, '.', '_' and '-', with no version, extras or markers"
+                ),
+            )
+        result[key] = value
+    return result
+
+
+def dotted_name_problem(key: object) -> str | None:
+    """Say why ``key`` is not a dotted module name, or return None."""
+    if not isinstance(key, str) or not key:
+        return "is not a module name"
+    for part in key.split("."):
+        if not part.isidentifier():
+            return (
+                f"is not a dotted module name: {part!r} is not a Python identifier"
+                if part
+                else "is not a dotted module name: it has an empty part"
+            )
+        if keyword.iskeyword(part):
+            return f"is not a dotted module name: {part!r} is a Python keyword"
+    return None

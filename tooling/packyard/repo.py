@@ -15,15 +15,22 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from packyard.config import RepoConfig, load_config
-from packyard.discovery import Broken, Package, Survey, get_package, raise_no_packages, survey
 from packyard.errors import ConfigError, InferenceError
-from packyard.extras import entry_points, extra_files, extras_imported_by_core
-from packyard.import_map import ImportMap
-from packyard.imports import ImportRecord, ScanCache, scan_files
-from packyard.inference import Inference, InferredRequirement, infer
-from packyard.metadata import PackageSource, read_package
-from packyard.testfiles import collected_test_files
-from packyard.tracking import UNRELEASED_VERSION, current_version
+from packyard.inference.import_map import ImportMap
+from packyard.inference.imports import ImportRecord, ScanCache, scan_files
+from packyard.inference.requirements import Inference, InferredRequirement, infer
+from packyard.package.discovery import (
+    Broken,
+    Package,
+    Survey,
+    get_package,
+    raise_no_packages,
+    survey,
+)
+from packyard.package.extras import entry_points, extra_files, extras_imported_by_core
+from packyard.package.metadata import PackageSource, read_package
+from packyard.package.testfiles import collected_test_files
+from packyard.versions.tracking import UNRELEASED_VERSION, current_version
 
 
 class Repository:
@@ -43,7 +50,8 @@ class Repository:
         self._extra_inferences: dict[str, dict[str, Inference]] = {}
         self._core_extras: dict[str, dict[str, ImportRecord]] = {}
         #: Releases being built, by import name: ``{"version", "date", "notes"}`` records
-        #: (see :mod:`packyard.tracking`) whose notes join the long description's changelog.
+        #: (see :mod:`packyard.versions.tracking`) whose notes join the long description's
+        #: changelog.
         self.pending_releases: dict[str, dict[str, Any]] = {}
 
     @classmethod
@@ -58,7 +66,7 @@ class Repository:
     @cached_property
     def survey(self) -> Survey:
         """The packages and the broken entries of ``packages/`` (see
-        :func:`packyard.discovery.survey`).
+        :func:`packyard.package.discovery.survey`).
 
         Raises:
             PackageError: the packages folder is missing, or holds neither a package nor a
@@ -77,7 +85,7 @@ class Repository:
     @property
     def broken(self) -> dict[str, Broken]:
         """The entries of ``packages/`` that cannot be packages, by name, each with its
-        error (see :class:`packyard.discovery.Broken`)."""
+        error (see :class:`packyard.package.discovery.Broken`)."""
         return self.survey.broken
 
     @cached_property
@@ -136,7 +144,8 @@ class Repository:
         without ``routes.py``, ``app.py`` and ``mcp.py`` (see :meth:`extra_inferences`).
 
         Raises:
-            InferenceError, PackageError, ConfigError: see :func:`packyard.inference.infer`.
+            InferenceError, PackageError, ConfigError: see
+                :func:`packyard.inference.requirements.infer`.
         """
         package = self.package(name)
         if package.name not in self._inferences:
@@ -176,11 +185,12 @@ class Repository:
 
     def extra_inferences(self, name: str) -> dict[str, Inference]:
         """The requirements each extra file adds to the core install, by extra name
-        (``{"api": ...}`` for ``routes.py``, see :mod:`packyard.extras`): its inferred
+        (``{"api": ...}`` for ``routes.py``, see :mod:`packyard.package.extras`): its inferred
         requirements minus those the core already has.
 
         Raises:
-            InferenceError, PackageError, ConfigError: see :func:`packyard.inference.infer`.
+            InferenceError, PackageError, ConfigError: see
+                :func:`packyard.inference.requirements.infer`.
         """
         package = self.package(name)
         if package.name not in self._extra_inferences:
@@ -207,7 +217,7 @@ class Repository:
     def test_inference(self, name: str) -> Inference:
         """The requirements of a package's tests beyond the package itself (third-party
         test helpers such as ``hypothesis``; pytest is always installed): the imports of
-        the files pytest runs (:func:`packyard.testfiles.collected_test_files`), not of
+        the files pytest runs (:func:`packyard.package.testfiles.collected_test_files`), not of
         every ``.py`` file under ``tests/`` (input files the tests read are data)."""
         package = self.package(name)
         local = {package.name, "conftest"}

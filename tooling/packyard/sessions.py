@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 def package_names(root: Path) -> list[str]:
     """The names of the repository's packages, for registering sessions: the good ones and
-    the broken entries (see :class:`packyard.discovery.Broken`), whose sessions fail with
+    the broken entries (see :class:`packyard.package.discovery.Broken`), whose sessions fail with
     their error, so one bad file never hides the other packages' sessions. Listing the
     sessions (``nox -l``) names each broken entry and its error on standard error.
 
@@ -33,7 +33,7 @@ def package_names(root: Path) -> list[str]:
     session whose package does not exist (the message lists those there are).
     """
     from packyard.config import load_config
-    from packyard.discovery import get_package, raise_no_packages, survey
+    from packyard.package.discovery import get_package, raise_no_packages, survey
 
     try:
         config = load_config(root)
@@ -101,11 +101,12 @@ def _call(session: Any, func: Callable[[], T]) -> T | None:
 
 def test_install(session: Any, root: Path, name: str) -> None:
     """The ``test_install-NAME`` session: the lint gate's findings and a missing license as
-    warnings (see :mod:`packyard.advice`), then :func:`packyard.testinstall.test_install`.
+    warnings (see :mod:`packyard.gates.advice`), then
+    :func:`packyard.building.testinstall.test_install`.
     The arguments after ``--`` go to pytest, but for packyard's own (``--locked``, see
-    :mod:`packyard.testargs`)."""
-    from packyard.advice import test_install_warnings
+    :mod:`packyard.building.testargs`)."""
     from packyard.errors import CommandFailed, GateError
+    from packyard.gates.advice import test_install_warnings
 
     def work() -> None:
         from packyard.repo import Repository
@@ -124,10 +125,10 @@ def test_install(session: Any, root: Path, name: str) -> None:
 
 def _run_test_install(session: Any, repo: Repository, name: str, *, cache: bool) -> None:
     """Run the test-install with the session's arguments. The result cache (see
-    :mod:`packyard.resultcache`) serves only a plain run (``cache``, no ``--no-cache``,
+    :mod:`packyard.building.resultcache`) serves only a plain run (``cache``, no ``--no-cache``,
     no pytest arguments, not ``--locked``): a ``-k`` selection is no proof of the whole."""
-    from packyard.testargs import split_test_args
-    from packyard.testinstall import test_install as run_pipeline
+    from packyard.building.testargs import split_test_args
+    from packyard.building.testinstall import test_install as run_pipeline
 
     args = split_test_args(session.posargs)
     run_pipeline(
@@ -168,13 +169,13 @@ def check(session: Any, root: Path, name: str) -> None:
 
 def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None]) -> dict[str, Path]:
     """Build the wheels of the sibling packages ``name`` needs (transitively), except
-    those a stale pin takes from the index (see :mod:`packyard.siblings`).
+    those a stale pin takes from the index (see :mod:`packyard.building.siblings`).
 
     Returns:
         Distribution name -> wheel file, in dependency order.
     """
-    from packyard.siblings import siblings_from_repository
-    from packyard.testinstall import build_and_check
+    from packyard.building.siblings import siblings_from_repository
+    from packyard.building.testinstall import build_and_check
 
     wheels = {}
     for sibling in siblings_from_repository(repo, name)[0]:
@@ -186,9 +187,9 @@ def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None])
 def requirements(session: Any, root: Path, name: str) -> None:
     """The ``requirements-NAME`` session: the inferred requirements, resolved with
     pip-compile against the configured index and written to the package's lock file (see
-    :mod:`packyard.lockfile`); ``-- --check`` only checks that the lock file is there and
+    :mod:`packyard.building.lockfile`); ``-- --check`` only checks that the lock file is there and
     made from the current requirements (offline; for CI), and fails when it is stale."""
-    from packyard.lockfile import check_lock, lock_inputs, lock_path, write_lock
+    from packyard.building.lockfile import check_lock, lock_inputs, lock_path, write_lock
     from packyard.repo import Repository
 
     unknown = [arg for arg in session.posargs if arg != "--check"]

@@ -2,7 +2,7 @@
 
 Each package gets its own site in ``site/NAME/`` (``nox -s docs-NAME``), generated in
 ``build/docs/NAME/``; the repository's site (``mkdocs.yml`` and ``docs/``) goes to the top
-of ``site/`` and links them all (``nox -s docs``). :mod:`packyard.ghpages` publishes them.
+of ``site/`` and links them all (``nox -s docs``). :mod:`packyard.docsite.ghpages` publishes them.
 
 Modules: :mod:`~packyard.docsite.build` (the two builds), :mod:`~packyard.docsite.pages`
 (generated Markdown), :mod:`~packyard.docsite.mkconfig` (generated ``mkdocs.yml``),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from packyard.discovery import Package
+from packyard.package.discovery import Package
 
 #: mkdocstrings' member filter packyard uses everywhere: no private members.
 PRIVATE_FILTER = "!^_[^_]"

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from packyard.assemble import assemble
-from packyard.building import build
+from packyard.building.assemble import assemble
+from packyard.building.dists import build
+from packyard.building.siblings import siblings_from_repository
+from packyard.building.venvs import Venv, create_venv
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.siblings import siblings_from_repository
-from packyard.venvs import Venv, create_venv
 
 #: What the venv gets besides the package when notebooks are executed in it.
 KERNEL_REQUIREMENT = "ipykernel"
@@ -51,7 +51,7 @@ def package_env(
 
     Raises:
         PackyardError: assembling, building or installing failed (see
-            :mod:`packyard.testinstall` for the same steps).
+            :mod:`packyard.building.testinstall` for the same steps).
     """
     package = repo.package(name)
     progress(f"[docs] build {package.dist_name} and install it in a fresh venv")

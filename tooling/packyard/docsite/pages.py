@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from packyard.discovery import Package
 from packyard.docsite.apimembers import members_options
-from packyard.longdesc import RST, rst_as_html
-from packyard.readme_table import release_install_command, render_table, table_cell
+from packyard.package.discovery import Package
+from packyard.package.longdesc import RST, rst_as_html
+from packyard.release.readme_table import release_install_command, render_table, table_cell
 from packyard.repo import Repository
-from packyard.tracking import latest_release, releases
+from packyard.versions.tracking import latest_release, releases
 
 #: The pages packyard writes into every package site (a page in ``packages/NAME/docs/``
 #: may not use these names).
@@ -184,7 +184,7 @@ def render_release_notes(notes: Any) -> str:
     if isinstance(notes, str) and notes.strip():
         return notes.strip()
     if isinstance(notes, Sequence) and not isinstance(notes, str) and notes:
-        from packyard.versioning import render_notes
+        from packyard.versions.versioning import render_notes
 
         entries = [n if isinstance(n, Mapping) else {"description": str(n)} for n in notes]
         text = render_notes(entries, heading_level=3)

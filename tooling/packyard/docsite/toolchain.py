@@ -17,9 +17,9 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from packyard.building.venvs import clean_env
 from packyard.errors import CommandFailed, DocsError
 from packyard.proc import run
-from packyard.venvs import clean_env
 
 #: The extra of the ``packyard`` distribution that lists the docs toolchain.
 DOCS_EXTRA = "docs"

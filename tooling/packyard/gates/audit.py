@@ -22,13 +22,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from packyard.building.venvs import clean_env
 from packyard.config import RepoConfig
 from packyard.errors import CommandFailed, ConfigError, tail_lines
 from packyard.gates.report import GateReport
 from packyard.gates.resolve import Pin, resolve_pins
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.venvs import clean_env
 
 SERVICES = ("pypi", "osv")
 

@@ -38,13 +38,13 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from packyard.building.venvs import clean_env
 from packyard.config import RepoConfig
 from packyard.errors import ConfigError
 from packyard.gates.report import GateReport
 from packyard.gates.resolve import Pin, resolve_pins
 from packyard.proc import run
 from packyard.repo import Repository
-from packyard.venvs import clean_env
 
 #: The licenses allowed when ``allowed-licenses`` is not set: common permissive ones.
 DEFAULT_ALLOWED = (

@@ -2,7 +2,7 @@
 
 The package's requirements (core and every extra) and those of the sibling packages it
 needs, minus the siblings themselves (they are this repository's own code), resolved
-with pip-compile (:func:`packyard.lock.compile_requirements`) against the configured
+with pip-compile (:func:`packyard.building.lock.compile_requirements`) against the configured
 index.
 """
 
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from packyard.inference import Inference
-from packyard.lock import compile_requirements
+from packyard.building.lock import compile_requirements
+from packyard.building.siblings import siblings_from_repository
+from packyard.inference.requirements import Inference
 from packyard.repo import Repository
-from packyard.siblings import siblings_from_repository
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 artifacts (the ``packyard serve``, ``app``, ``mcp``, ``artifacts`` and ``show`` commands).
 
 These modules work on the packages installed in the running environment, found through
-``importlib.metadata`` (the entry points of :mod:`packyard.extras`) and read with
+``importlib.metadata`` (the entry points of :mod:`packyard.package.extras`) and read with
 ``importlib.resources``; they never look at a packaging repository. FastAPI, uvicorn,
 Streamlit and the MCP SDK are imported only when a command needs them (packyard's ``serve``
 extra); a missing one is a :class:`~packyard.errors.RunError` naming the extra to install.

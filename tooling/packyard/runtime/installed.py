@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from packyard.errors import RunError
-from packyard.extras import GROUPS, ExtraFile
+from packyard.package.extras import GROUPS, ExtraFile
 
 
 @dataclass(frozen=True)

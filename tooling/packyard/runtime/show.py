@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from packyard.errors import RunError
-from packyard.extras import GROUPS
+from packyard.package.extras import GROUPS
 from packyard.runtime.artifacts import list_artifacts
 from packyard.runtime.installed import InstalledPackage, find_installed
 

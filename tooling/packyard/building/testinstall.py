@@ -1,0 +1,609 @@
+"""The test-install pipeline: assemble, build, check, install the wheel into a fresh
+isolated venv, and test it there.
+
+Steps, in order (each failure names its step):
+
+``assemble``  infer requirements and write ``build/NAME/`` (see :mod:`packyard.building.assemble`);
+              print the inference warnings; check guessed distribution names and the
+              package's own name against the index (see :mod:`packyard.building.clashes`)
+``build``     sdist and wheel into ``dist/NAME/`` (see :mod:`packyard.building.dists`)
+``check``     ``twine check --strict`` on both, and the wheel's file list
+``venv``      a fresh virtual environment (uv, or virtualenv) with the third-party
+              requirements; fails when they pull in a project of the index that has the
+              name of a repository package about to be installed
+``install``   the wheel (never the source tree) with every extra it declares (``optional``,
+              ``api``, ``app``, ``mcp``...), its dependencies, the wheels of sibling
+              packages it needs (built the same way; a sibling pinned to a version that
+              excludes the repository's is installed as pinned from the index instead,
+              with a warning: see :mod:`packyard.building.siblings`), pytest and the
+              tests' own needs
+``import``    import the package from a temporary folder and check it came from the venv
+              and that its ``__version__`` is the version built
+``cli``       ``NAME --help`` for each console script
+``tests``     pytest on a copy of the package's tests (by path, ``--import-mode=importlib``)
+              in a temporary folder (the source is not on sys.path; a single-file
+              package's ``test_NAME/`` folder is); the working directory is the folder
+              holding the copied ``tests/`` (or ``test_NAME.py``), so paths relative to the
+              package folder (``tests/data/x.json``) resolve as when pytest runs in
+              ``packages/NAME``; then, in a second run, the doctests of the installed
+              modules whose source has a ``>>>`` prompt (single-file packages; folder
+              packages that set ``doctests = true``); extra pytest arguments go last
+              (``nox -s test_install-NAME -- -k x``), and pytest's summary line
+              (``12 passed in 0.41s``) is reported on success too (its whole output when
+              pytest arguments were given)
+
+With ``locked``, the venv gets exactly the pins of the package's lock file (see
+:mod:`packyard.building.lockfile`; pip or uv reads it with ``-r``, and ``-c`` holds the wheel's
+install to it), after checking it is not stale.
+
+``twine check`` runs beside the venv, install, import and tests; the venv goes to a locked
+slot path (see :mod:`packyard.building.venvslots`). With ``use_cache``, a run whose inputs passed
+before is skipped (see :mod:`packyard.building.resultcache`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from packyard.building.assemble import BuildTree, assemble
+from packyard.building.clashes import check_displacement, check_guessed_names, clash_warning
+from packyard.building.dists import (
+    Artifacts,
+    build,
+    check_wheel_contents,
+    finish_twine_check,
+    start_twine_check,
+)
+from packyard.building.resultcache import KeyMaker, ResultCache, cache_disabled, installed_versions
+from packyard.building.siblings import StalePin, siblings_from_repository
+from packyard.building.venvs import Venv, create_venv
+from packyard.building.venvslots import venv_slot
+from packyard.errors import CommandFailed, ConfigError, PackageError
+from packyard.inference.requirements import InferredRequirement
+from packyard.proc import run
+from packyard.repo import Repository
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TestInstallReport:
+    """What a test-install did.
+
+    Attributes:
+        package: the import name.
+        version: the PEP 440 version built.
+        artifacts: the sdist and wheel.
+        wheel_files: the wheel's file list.
+        steps: (step name, seconds) in order.
+        tests_run: whether any pytest tests or doctests ran.
+        warnings: what the user should look at (stale sibling pins), one line each.
+        cached_at: when a cache hit's run passed (ISO 8601, UTC); None when it ran now.
+    """
+
+    package: str
+    version: str
+    artifacts: Artifacts | None = None
+    wheel_files: list[str] = field(default_factory=list)
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    tests_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+    cached_at: str | None = None
+
+    __test__ = False  # not a pytest test class
+
+    @property
+    def seconds(self) -> float:
+        """The steps' seconds added up (the venv is made beside the build, so this can
+        exceed the wall time)."""
+        return sum(s for _, s in self.steps)
+
+
+class _Timer:
+    def __init__(self, report: TestInstallReport, progress: Progress) -> None:
+        self.report = report
+        self.progress = progress
+
+    def step(self, name: str, message: str) -> _Step:
+        self.progress(f"[{name}] {message}")
+        return _Step(self, name)
+
+
+class _Step:
+    def __init__(self, timer: _Timer, name: str) -> None:
+        self.timer = timer
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.report.steps.append((self.name, time.perf_counter() - self.start))
+
+
+def build_and_check(
+    repo: Repository, name: str, *, version: str | None = None, progress: Progress = print
+) -> tuple[BuildTree, Artifacts, list[str]]:
+    """Assemble, build and check one package (no install).
+
+    Returns:
+        The build tree, the artifacts and the wheel's file list.
+
+    Raises:
+        PackyardError: a step failed (see the module docstring).
+    """
+    tree = assemble(repo, name, version=version)
+    artifacts = build(tree, repo.config.dist_dir)
+    twine = start_twine_check(artifacts)
+    try:
+        files = check_wheel_contents(tree, artifacts.wheel)
+    finally:
+        finish_twine_check(twine)
+    return tree, artifacts, files
+
+
+def test_install(
+    repo: Repository,
+    name: str,
+    *,
+    version: str | None = None,
+    venv_dir: Path | None = None,
+    index_url: str | None = None,
+    progress: Progress = print,
+    pytest_args: Sequence[str] = (),
+    locked: bool = False,
+    use_cache: bool = False,
+    sibling_wheels: Mapping[str, Path] | None = None,
+) -> TestInstallReport:
+    """Run the whole test-install pipeline for one package.
+
+    Args:
+        repo: the repository.
+        name: the package (import or distribution name).
+        version: the PEP 440 version to build; the current one when None.
+        venv_dir: where to create the venv; a temporary folder (removed after) when None.
+        index_url: the index dependencies install from; the configured one when None.
+        progress: called with one line per step.
+        pytest_args: more arguments for pytest (``-k NAME``, ``-x``, ``-v``...).
+        locked: install exactly the lock file's pins (see :mod:`packyard.building.lockfile`).
+        use_cache: skip the run when it passed before with the same inputs, and record a
+            pass (see :mod:`packyard.building.resultcache`; ``PACKYARD_NO_CACHE=1`` overrides).
+            Only for the current version (``version`` None); releases never set it.
+        sibling_wheels: import name -> wheel already built for siblings the package
+            needs; the siblings not in it are assembled and built here.
+
+    Returns:
+        The report: artifacts, wheel file list, step timings (no steps on a cache hit).
+
+    Raises:
+        PackyardError: a step failed; :class:`~packyard.errors.CommandFailed` carries the
+            step name and the output's tail; with ``locked``, the lock file is missing or
+            stale (:class:`~packyard.errors.PackageError`).
+    """
+    package = repo.package(name)
+    report = TestInstallReport(package=package.name, version=version or repo.version(name))
+    timer = _Timer(report, progress)
+    index_url = index_url or repo.config.index_url
+    started = time.perf_counter()
+    plan = _plan_needs(repo, package.name)
+    siblings, first = plan.siblings, plan.requirements
+    key = None
+    if use_cache and version is None and not cache_disabled():
+        key = KeyMaker(repo, index_url).key(package.name, siblings=siblings, requirements=first)
+        hit = ResultCache.of(repo).lookup(key) if key is not None else None
+        if hit is not None and key is not None:
+            report.cached_at = hit.passed_at
+            progress(hit.message(key))
+            return report
+    given = dict(sibling_wheels or {})
+
+    with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
+        tree = assemble(repo, package.name, version=version)
+        sibling_trees = [assemble(repo, s) for s in siblings if s not in given]
+        for pin in plan.stale:
+            report.warnings.append(pin.message(index_url))
+            progress(f"warning: {report.warnings[-1]}")
+        for warning in _warnings(repo, package.name, plan.test_warnings):
+            progress(f"warning: {warning}")
+        # Before anything installs: guessed names the index lacks, the package's own name
+        # on the index (see packyard.building.clashes).
+        check_guessed_names(plan.needs, index_url)
+        clash = clash_warning(index_url, package.dist_name, _shown(repo, package.path))
+        pinned: list[str] = []
+        if locked:
+            from packyard.building.lockfile import check_lock, lock_inputs, lock_path
+
+            lock = lock_path(package)
+            check_lock(lock, sorted({row.line for row in lock_inputs(repo, package.name)}))
+            first = [*unique_requirements(["pytest", *plan.test_requirements]), "-r", str(lock)]
+            pinned = ["-c", str(lock)]
+    twine = None
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch,
+            ThreadPoolExecutor(max_workers=1) as pool,
+            venv_slot(repo.config.state_dir) if venv_dir is None else nullcontext() as slot,
+        ):
+            scratch_path = Path(scratch)
+            venv_path = venv_dir or (slot.venv if slot else scratch_path / "venv")
+            prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
+            with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
+                artifacts = build(tree, repo.config.dist_dir)
+                built = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+            sibling_files = [given[s] for s in siblings if s in given] + built
+            report.artifacts = artifacts
+            twine = start_twine_check(artifacts)  # runs while the wheel is installed
+            with timer.step("check", "wheel file list"):
+                report.wheel_files = check_wheel_contents(tree, artifacts.wheel)
+            # Made beside the build: its own duration counts, not the wait for it.
+            progress(f"[venv] fresh venv at {venv_path}, with pytest and dependencies")
+            venv, venv_seconds = prepared.result()
+            report.steps.append(("venv", venv_seconds))
+            if slot:  # bytecode compiled once, reused by the next fresh venvs
+                venv = replace(venv, pycache_prefix=slot.pycache)
+                slot.forget([artifacts.wheel, *sibling_files])
+            check_displacement(
+                venv,
+                {
+                    repo.package(n).dist_name: _shown(repo, repo.package(n).path)
+                    for n in [package.name, *siblings]
+                },
+            )
+            if clash:  # a warning only: nothing the environment installs needs that project
+                progress(
+                    f"warning: {clash}; none of the requirements of {package.name}, its "
+                    "extras and its tests needs it"
+                )
+            # Every extra (optional, api, app, mcp...): the tests may exercise all of it.
+            extras = ",".join(sorted(tree.project.get("optional-dependencies", {})))
+            extras = f"[{extras}]" if extras else ""
+            wheels = [f"{package.dist_name}{extras} @ {artifacts.wheel.resolve().as_uri()}"]
+            wheels += [str(w) for w in sibling_files]
+            with timer.step("install", f"{artifacts.wheel.name} with its dependencies"):
+                venv.install([*wheels, *pinned], index_url=index_url)
+            work = slot.work() if slot else scratch_path / "work"
+            work.mkdir(exist_ok=True)
+            with timer.step("import", f"import {package.name}"):
+                module_file = _check_import(venv, package.name, work, tree.version)
+            scripts = sorted(tree.project.get("scripts", {}))
+            if scripts:
+                with timer.step("cli", ", ".join(f"{s} --help" for s in scripts)):
+                    for script in scripts:
+                        run(
+                            [venv.bin_dir / script, "--help"],
+                            step="cli",
+                            cwd=work,
+                            env=venv.env(),
+                            timeout=120,
+                            hint=f"'{script} --help' must exit 0",
+                        )
+            with timer.step("tests", "pytest against the installed wheel"):
+                output = _run_tests(repo, venv, package.name, work, pytest_args)
+                report.tests_run = output is not None
+                report.tests_run |= _run_doctests(repo, venv, package.name, work, module_file)
+            if output and pytest_args:  # asked for (-v, -rA...): pytest's whole report
+                progress(output.rstrip("\n"))
+            elif output:
+                progress(f"[tests] {pytest_summary(output)}")
+            # twine ran beside the install, import and tests: off the critical path.
+            with timer.step("check", "twine check --strict"):
+                finish_twine_check(twine)
+                twine = None
+            if key is not None:
+                ResultCache.of(repo).record(
+                    key,
+                    package=package.name,
+                    version=report.version,
+                    seconds=time.perf_counter() - started,
+                    installed=installed_versions(venv.python),
+                )
+    finally:
+        if twine is not None:
+            twine.kill()
+            twine.wait()
+    progress(f"OK {package.dist_name} {report.version}: {format_timings(report.steps)}")
+    return report
+
+
+test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def _warnings(repo: Repository, name: str, test_warnings: list[str]) -> list[str]:
+    """The inference warnings of a package's core, extras and tests, each once."""
+    found = [*repo.inference(name).warnings, *test_warnings]
+    for extra in repo.extra_inferences(name).values():
+        found += extra.warnings
+    return list(dict.fromkeys(found))
+
+
+def _shown(repo: Repository, path: Path) -> str:
+    """``path`` relative to the repository root, for messages."""
+    try:
+        return str(path.relative_to(repo.config.root))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class _Needs:
+    siblings: list[str]  # built from the repository, each after those it needs
+    stale: list[StalePin]  # sibling pins that exclude the repository's version
+    needs: list[InferredRequirement]  # every inferred requirement, siblings included
+    requirements: list[str]  # PEP 508: pytest, the tests' needs, third-party ones
+    test_requirements: list[str]  # PEP 508: the tests' own third-party needs
+    test_warnings: list[str]
+
+
+def _plan_needs(repo: Repository, name: str) -> _Needs:
+    test_needs = repo.test_inference(name)
+    # A stale pin (a sibling requirement that excludes the repository's version): that
+    # sibling comes from the index as pinned, not from the repository's code.
+    siblings, stale = siblings_from_repository(
+        repo, name, _siblings_needed(repo, name, test_needs.siblings)
+    )
+    # The tests' optional imports (try: import hypothesis...) are installed too.
+    needs = [*test_needs.requirements, *repo.inference(name).requirements]
+    for extra in repo.extra_inferences(name).values():
+        needs += extra.requirements
+    third_party = [str(r.requirement) for r in needs if r.rule != "sibling"]
+    tests_only = [str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"]
+    return _Needs(
+        siblings=siblings,
+        stale=stale,
+        needs=needs,
+        requirements=unique_requirements(["pytest", *third_party]),
+        test_requirements=tests_only,
+        test_warnings=test_needs.warnings,
+    )
+
+
+def install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
+    """What a package's test venv gets besides its wheel.
+
+    Returns:
+        The siblings built from the repository (import names, each after those it needs;
+        a stale-pinned sibling comes from the index instead, see
+        :func:`packyard.building.siblings.siblings_from_repository`), and the PEP 508 requirements
+        known before the wheel exists: pytest, the tests' needs (their optional imports
+        too) and the package's own third-party requirements with every extra. These go
+        into the venv while the wheel builds.
+
+    Raises:
+        InferenceError: a sibling cycle or a syntax error; PackageError, ConfigError as in
+            :meth:`packyard.repo.Repository.inference`.
+    """
+    plan = _plan_needs(repo, name)
+    return plan.siblings, plan.requirements
+
+
+def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
+    """The siblings a package and its tests need, each after the siblings it needs."""
+    order = repo.sibling_closure(name)
+    for sibling in sorted(test_siblings - {name}):
+        for needed in [*repo.sibling_closure(sibling), sibling]:
+            if needed not in order and needed != name:
+                order.append(needed)
+    return order
+
+
+def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:
+    """Create a fresh venv and install ``requirements`` into it (runs in a worker thread);
+    returns it and the seconds it took."""
+    start = time.perf_counter()
+    venv = create_venv(path)
+    venv.install(requirements, index_url=index_url)
+    return venv, time.perf_counter() - start
+
+
+def unique_requirements(requirements: Sequence[str]) -> list[str]:
+    """PEP 508 requirements without repeats of a distribution (PEP 503 names): a later
+    line with a specifier or marker replaces a bare earlier one, so ``pytest`` and the
+    tests' ``pytest>=8`` install once.
+
+    >>> unique_requirements(["pytest", "PyYAML", "pytest>=8", "pyyaml"])
+    ['pytest>=8', 'PyYAML']
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def bare(line: str) -> bool:
+        parsed = Requirement(line)
+        return not (parsed.specifier or parsed.marker or parsed.extras or parsed.url)
+
+    chosen: dict[str, str] = {}
+    for line in requirements:
+        key = canonicalize_name(Requirement(line).name)
+        if key not in chosen or (bare(chosen[key]) and not bare(line)):
+            chosen[key] = line
+    return list(chosen.values())
+
+
+def format_timings(steps: Sequence[tuple[str, float]]) -> str:
+    """The steps' timings for the summary line: one entry per step name (a step run twice,
+    like ``check``, is added up), in the order they first ran.
+
+    >>> format_timings([("build", 1.5), ("check", 0.25), ("install", 2.0), ("check", 1.0)])
+    'build 1.50s, check 1.25s, install 2.00s'
+    """
+    total: dict[str, float] = {}
+    for step, seconds in steps:
+        total[step] = total.get(step, 0.0) + seconds
+    return ", ".join(f"{step} {seconds:.2f}s" for step, seconds in total.items())
+
+
+def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
+    """Import the installed package; return its module file (``__init__.py`` of a folder).
+
+    Raises:
+        CommandFailed: the import fails.
+        PackageError: it came from outside the venv, or ``__version__`` is not ``version``.
+    """
+    code = (
+        "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
+        "print(json.dumps({'file': m.__file__, 'prefix': sys.prefix, "
+        "'version': getattr(m, '__version__', None)}))"
+    )
+    output = run(
+        [venv.python, "-c", code, name],
+        step="import",
+        cwd=work,
+        env=venv.env(),
+        timeout=120,
+        hint="the package fails at import time in a clean environment; a dependency may be "
+        "missing from the inferred requirements",
+    )
+    info = json.loads(output.strip().splitlines()[-1])
+    module_file = Path(info["file"]).resolve()
+    if not module_file.is_relative_to(Path(info["prefix"]).resolve()):
+        raise PackageError(
+            f"{name} was imported from {module_file}, not from the test environment",
+            hint="the source tree leaked onto sys.path; report this as a packyard bug",
+        )
+    if info["version"] != version:
+        raise PackageError(
+            f"{name}.__version__ is {info['version']!r} in the installed wheel, not the "
+            f"distribution's version {version!r}",
+            path=module_file,
+            hint="packyard writes __version__ into the built module; a module that sets it "
+            "again after import (e.g. from a file of its own) must not",
+        )
+    return module_file
+
+
+def _run_tests(
+    repo: Repository, venv: Venv, name: str, work: Path, pytest_args: Sequence[str] = ()
+) -> str | None:
+    """Run the tests and doctests; pytest's output, or None when there was nothing to
+    run."""
+    package = repo.package(name)
+    targets: list[str] = []
+    for path in package.test_paths:
+        copy = work / path.name  # tests/, test_NAME.py, test_NAME/
+        if path.is_dir():
+            shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, copy)
+        targets.append(copy.name)
+    args: list[str | Path] = [
+        venv.python,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        work,
+        "-c",
+        _empty_pytest_config(work),
+        "--import-mode=importlib",
+        *([] if pytest_args else ["-q"]),  # the user's -v, -q... then mean what they say
+    ]
+    if not targets:
+        return None
+    # importlib mode puts nothing on sys.path: the test folder of a single-file package
+    # goes there, for the helper modules its tests import (never the package's source).
+    support = package.test_support_dir
+    extra = {"PYTHONPATH": str(work / support.name)} if support is not None else {}
+    return run(
+        [*args, *targets, *pytest_args],
+        step="tests",
+        cwd=work,
+        env=venv.env(**extra),
+        hint=f"the tests of {name} fail against the installed wheel",
+    )
+
+
+def _empty_pytest_config(work: Path) -> Path:
+    """An empty pytest configuration in ``work``, given with ``-c``: pytest would otherwise
+    search upwards from the work folder (under ``.packyard/`` of the repository) and the
+    installed files, and take the repository's own ``[tool.pytest.ini_options]`` (its
+    ``addopts``, plugins...) for the package's tests."""
+    config = work / ".packyard-pytest.ini"
+    if not config.is_file():
+        config.write_text("[pytest]\n", encoding="utf-8")
+    return config
+
+
+def doctests_wanted(repo: Repository, name: str) -> bool:
+    """Whether the test-install runs a package's doctests: its own ``[tool.packyard]
+    doctests``, else the repository's ``doctests``, else true for a single-file package
+    and false for a folder package.
+
+    Raises:
+        ConfigError: the repository's ``doctests`` is not a boolean.
+    """
+    own = repo.source(name).doctests
+    if own is not None:
+        return own
+    default = repo.config.raw.get("doctests")
+    if default is None:
+        return repo.package(name).form == "module"
+    if not isinstance(default, bool):
+        raise ConfigError(
+            "[tool.packyard] doctests must be true or false",
+            path=repo.config.root / "pyproject.toml",
+        )
+    return default
+
+
+def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_file: Path) -> bool:
+    """Run the doctests of the installed modules whose text has a ``>>>`` prompt.
+
+    Returns:
+        Whether any doctest ran.
+    """
+    package = repo.package(name)
+    if not doctests_wanted(repo, name):
+        return False
+    if package.form == "module":
+        candidates = [module_file]
+    else:
+        top = module_file.parent
+        candidates = [top / p.relative_to(package.path) for p in package.source_files]
+    files = [p for p in candidates if p.is_file() and ">>>" in p.read_text("utf-8", "replace")]
+    if not files:
+        return False
+    args: list[str | Path] = [venv.python, "-m", "pytest", "-p", "no:cacheprovider"]
+    args += ["--rootdir", work, "-c", _empty_pytest_config(work), "--import-mode=importlib"]
+    args += ["-q", "--doctest-modules", *files]
+    try:
+        run(
+            args,
+            step="tests",
+            cwd=work,
+            env=venv.env(),
+            hint=f"the doctests of {name} fail against the installed wheel; if a '>>>' "
+            "example is an illustration, not a test, set doctests = false in the "
+            "package's [tool.packyard]",
+        )
+    except CommandFailed as exc:
+        if exc.returncode == 5:  # a '>>>' that is no doctest
+            return False
+        raise
+    return True
+
+
+_SUMMARY = re.compile(r"\b(no tests ran|\d+ (passed|failed|skipped|deselected|errors?)\b.*)")
+
+
+def pytest_summary(output: str) -> str:
+    """pytest's summary line in its output (``12 passed in 0.41s``), without the ``=``
+    framing; the last line when there is none (``-qq`` drops it).
+
+    >>> pytest_summary("..\\n==== 2 passed, 1 deselected in 0.05s ====\\n")
+    '2 passed, 1 deselected in 0.05s'
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = _SUMMARY.search(line)
+        if match:
+            return match.group(1).strip("= ")
+    return lines[-1] if lines else ""

@@ -1,0 +1,1 @@
+"""Repository chores: new, rename, remove and list packages."""

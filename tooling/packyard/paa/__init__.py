@@ -1,0 +1,3 @@
+"""Moving a package-auto-assembler repository over: reading it, importing its packages, the
+report.
+"""

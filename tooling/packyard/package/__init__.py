@@ -1,0 +1,3 @@
+"""What a package is: its entry in ``packages/``, its metadata, PEP 723 block, extras, links
+and test files.
+"""

@@ -1,0 +1,3 @@
+"""Releasing: publishing, trusted publishing, the release pipeline and its record, pushing,
+the README table.
+"""
