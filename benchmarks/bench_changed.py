@@ -15,7 +15,7 @@ Then times :func:`packyard.ci.changes.detect_changes` in-process, and ``packyard
 ``invoke changed`` as a user runs them (a new process: interpreter start, imports, the
 work), with the import-scan cache cold (removed before each run: a fresh CI checkout) and
 warm; and the same for ``--release --since-last-release``
-(:func:`packyard.ci.changes.detect_since_last_release`), whose answer is checked against
+(:func:`packyard.ci.since_release.detect_since_last_release`), whose answer is checked against
 one ``git diff --quiet`` per package (timed too, as the naive way). Medians of
 ``--repeat`` runs.
 
@@ -188,7 +188,7 @@ def _time_in_process(root: Path, base: str, cold: bool, repeat: int) -> tuple[fl
 
 
 def _time_since_release(root: Path, repeat: int) -> tuple[float, list[str]]:
-    from packyard.ci.changes import detect_since_last_release
+    from packyard.ci.since_release import detect_since_last_release
     from packyard.repo import Repository
 
     times = []
@@ -203,7 +203,8 @@ def _time_since_release(root: Path, repeat: int) -> tuple[float, list[str]]:
 def _naive_since_release(root: Path) -> tuple[float, list[str]]:
     """One ``git diff --quiet`` per released package (and a tag lookup each): the answer
     the one-pass detection must agree with, and how long the obvious way takes."""
-    from packyard.ci.changes import _own_paths, packages_in_tree
+    from packyard.ci.gitquery import packages_in_tree
+    from packyard.ci.since_release import _own_paths
 
     start = time.perf_counter()
     listing = subprocess.run(

@@ -12,16 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from packyard.ci.changes import (
-    ChangeSet,
-    ReleaseCandidates,
-    detect_changes,
-    detect_since_last_release,
-    package_of,
-    packages_in_tree,
-    parse_name_status,
-    reverse_closure,
-)
+from packyard.ci.changes import ChangeSet, detect_changes, package_of, parse_name_status
+from packyard.ci.dependents import reverse_closure
+from packyard.ci.gitquery import packages_in_tree
+from packyard.ci.since_release import ReleaseCandidates, detect_since_last_release
 from packyard.errors import CommandFailed, ConfigError, PackageError
 from packyard.proc import run
 from packyard.repo import Repository
@@ -252,7 +246,7 @@ def test_unreadable_package_is_tested_rather_than_missed(
 
 def test_sibling_graph_agrees_with_inference(examples_repo: Path) -> None:
     """The bulk scan gives the same siblings as Repository.inference, on the examples."""
-    from packyard.ci.changes import sibling_imports
+    from packyard.ci.dependents import sibling_imports
 
     repo = Repository.open(examples_repo)
     forms = {name: package.form for name, package in repo.packages.items()}
@@ -264,7 +258,7 @@ def test_sibling_graph_agrees_with_inference(examples_repo: Path) -> None:
 
 def test_dependents_agree_with_the_full_sibling_graph(repo: Path) -> None:
     """The text-filtered rounds find what the reverse closure of the full graph finds."""
-    from packyard.ci.changes import dependents_of, sibling_imports
+    from packyard.ci.dependents import dependents_of, sibling_imports
 
     repository = Repository.open(repo)
     forms = {name: package.form for name, package in repository.packages.items()}
@@ -563,9 +557,9 @@ def test_invoke_changed_bad_input_fails_clearly(tasks_repo: Path) -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    from packyard.ci import changes, pipelines
+    from packyard.ci import changes, dependents, gitquery, pipelines
     from packyard.release import pushing
 
-    for module in (changes, pipelines, pushing):
+    for module in (changes, dependents, gitquery, pipelines, pushing):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

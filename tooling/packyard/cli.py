@@ -226,7 +226,8 @@ def _index(args: argparse.Namespace) -> int:
 
 def _changed(args: argparse.Namespace) -> int:
     from packyard.ci import pipelines
-    from packyard.ci.changes import detect_changes, detect_since_last_release, select_packages
+    from packyard.ci.changes import detect_changes, select_packages
+    from packyard.ci.since_release import detect_since_last_release
     from packyard.index.repositories import get_repository
 
     repo = _open_repo()

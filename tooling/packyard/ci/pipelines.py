@@ -6,7 +6,7 @@ job per package (or per group of packages, when a CI system caps the number of j
 
 * for a pull request / merge request, ``nox -s test_install-NAME``;
 * on the default branch, the packages changed since their own last release
-  (:func:`packyard.ci.changes.detect_since_last_release`): ``invoke release NAME`` then, even
+  (:func:`packyard.ci.since_release.detect_since_last_release`): ``invoke release NAME`` then, even
   when a release failed, ``invoke push-release`` (the tags and tracking-file commits of
   the packages that did release, rebased and retried when another job pushed first; the
   job still fails at the end), and one final job: ``invoke readme`` and the documentation
