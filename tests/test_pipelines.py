@@ -25,7 +25,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from packyard.building.venvs import clean_env
-from packyard.ci import pipelines
+from packyard.ci import localci, pipelines
 from packyard.ci.changes import detect_changes
 from packyard.cli import build_parser
 from packyard.errors import CommandFailed, ReleaseError
@@ -504,7 +504,7 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
     )
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "change confstack, add broken")
-    steps = pipelines.ci_steps(detect_changes(Repository.open(root), "HEAD~1"))
+    steps = localci.ci_steps(detect_changes(Repository.open(root), "HEAD~1"))
     assert [s.name for s in steps] == ["test_install-broken", "test_install-confstack"]
     done = subprocess.run(
         [sys.executable, "-m", "invoke", "ci", "--base", "HEAD~1"],
@@ -520,7 +520,7 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
     assert "error: test_install-broken" in done.stderr
     # -j 2: one parallel step, with the result cache the nox sessions above filled
     changes = detect_changes(Repository.open(root), "HEAD~1")
-    assert [s.name for s in pipelines.ci_steps(changes, jobs=2)] == ["test-install"]
+    assert [s.name for s in localci.ci_steps(changes, jobs=2)] == ["test-install"]
     done = subprocess.run(
         [sys.executable, "-m", "invoke", "ci", "--base", "HEAD~1", "-j", "2"],
         cwd=root,
@@ -547,7 +547,7 @@ def test_invoke_ci_runs_each_test_install_without_stopping(examples_repo: Path) 
     assert "broken.py:3: syntax error" in done.stderr
     # With --release, the releases and the README table follow the test-installs.
     changes = detect_changes(Repository.open(root), "HEAD~1")
-    names = [s.name for s in pipelines.ci_steps(changes, release=True, repository="local")]
+    names = [s.name for s in localci.ci_steps(changes, release=True, repository="local")]
     assert names == [
         "test_install-broken", "test_install-confstack",
         "release broken", "release confstack", "readme",

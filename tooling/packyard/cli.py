@@ -276,7 +276,7 @@ def _changed(args: argparse.Namespace) -> int:
 
 def _ci(args: argparse.Namespace) -> int:
     from packyard.ci.changes import detect_changes
-    from packyard.ci.pipelines import ci_steps, run_ci
+    from packyard.ci.localci import ci_steps, run_ci
 
     repo = _open_repo()
     changes = detect_changes(repo, args.base, args.head)
