@@ -13,6 +13,7 @@ from typing import Any
 import tomli_w
 
 from packyard.paa import leftovers as paa_leftovers
+from packyard.paa import markers as paa_markers
 from packyard.paa import project as paa_project
 from packyard.paa import rewrite as paa_rewrite
 from packyard.paa import source as paa_source
@@ -41,7 +42,7 @@ def assemble(
     if problem:
         item.not_carried.append(f"{module_path.name}: {problem}")
     metadata = dict(metadata or {})
-    scans: list[tuple[str | None, paa_source.MarkerScan, Path]] = []
+    scans: list[tuple[str | None, paa_markers.MarkerScan, Path]] = []
 
     write(folder / f"{name}.py", mark_ignored(module_text, module_path, scans, None))
     item.carried.append(f"{rel(module_path, config.root)} -> {name}/{name}.py")

@@ -1,6 +1,6 @@
 """Copying a paa package's files into its staged folder: files and folders, the local
 components its module imports (``from .components.x``), and every source file's markers
-scanned on the way (:func:`packyard.paa.source.scan_markers`), its ``#-`` import lines
+scanned on the way (:func:`packyard.paa.markers.scan_markers`), its ``#-`` import lines
 marked ``# packyard: ignore``.
 """
 
@@ -10,6 +10,7 @@ import ast
 import shutil
 from pathlib import Path
 
+from packyard.paa import markers as paa_markers
 from packyard.paa import source as paa_source
 from packyard.paa.report import PackageImport
 
@@ -19,12 +20,12 @@ IGNORE_MARKER = "# packyard: ignore"
 def mark_ignored(
     text: str,
     path: Path,
-    scans: list[tuple[str | None, paa_source.MarkerScan, Path]],
+    scans: list[tuple[str | None, paa_markers.MarkerScan, Path]],
     extra: str | None,
 ) -> str:
     """Scan a file's markers (kept in ``scans``) and add ``# packyard: ignore`` to its
     ``#-`` import lines."""
-    scan = paa_source.scan_markers(text)
+    scan = paa_markers.scan_markers(text)
     scans.append((extra, scan, path))
     if not scan.excluded:
         return text
@@ -42,7 +43,7 @@ def copy_components(
     module_text: str,
     module_path: Path,
     folder: Path,
-    scans: list[tuple[str | None, paa_source.MarkerScan, Path]],
+    scans: list[tuple[str | None, paa_markers.MarkerScan, Path]],
     item: PackageImport,
 ) -> None:
     """Copy the local components the module imports relatively (``from .components.x``)."""

@@ -18,6 +18,7 @@ from packyard.errors import PackyardError
 from packyard.gates.licenses import spdx_from_text
 from packyard.inference.import_map import ImportMap
 from packyard.names import distribution_name, validate_map
+from packyard.paa import markers as paa_markers
 from packyard.paa import source as paa_source
 from packyard.paa.report import PackageImport
 from packyard.repo import Repository
@@ -47,7 +48,7 @@ def project_table(
     config: paa_source.PaaConfig,
     name: str,
     metadata: dict[str, Any],
-    scans: list[tuple[str | None, paa_source.MarkerScan, Path]],
+    scans: list[tuple[str | None, paa_markers.MarkerScan, Path]],
     mapping: dict[str, str],
     scripts: dict[str, str],
     item: PackageImport,
@@ -148,7 +149,7 @@ def _classifiers(baseline: list[str], own: list[str]) -> list[str]:
 def _requirements(
     repo: Repository,
     name: str,
-    scans: list[tuple[str | None, paa_source.MarkerScan, Path]],
+    scans: list[tuple[str | None, paa_markers.MarkerScan, Path]],
     mapping: dict[str, str],
     item: PackageImport,
 ) -> tuple[list[str], dict[str, list[str]]]:
