@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
-from packyard.inference.guards import evaluate, import_conditions
+from packyard.inference.guards import import_conditions
 from packyard.inference.import_map import ImportMap
 from packyard.inference.requirements import infer
+from packyard.inference.verdicts import evaluate
 from packyard.repo import Repository
 
 # A module written like the single-file projects of the 2010s: Python 2 and 3, Windows,

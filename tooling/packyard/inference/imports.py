@@ -110,7 +110,7 @@ class ImportRecord:
             the module docstring for the exact rules).
         condition: the version or platform guard the import runs under, as
             :func:`packyard.inference.guards.import_conditions` gives it; None when it always runs.
-            :func:`packyard.inference.guards.evaluate` turns it into a verdict for a
+            :func:`packyard.inference.verdicts.evaluate` turns it into a verdict for a
             ``requires-python``.
     """
 
