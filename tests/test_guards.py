@@ -305,7 +305,8 @@ def test_markers_reach_the_package_metadata(make_repo) -> None:
 
 
 def test_conditions_are_cached_with_the_scan(tmp_path: Path) -> None:
-    from packyard.inference.imports import ScanCache, scan_files
+    from packyard.inference.imports import scan_files
+    from packyard.inference.scan_cache import ScanCache
 
     path = tmp_path / "compat.py"
     path.write_text(COMPAT, encoding="utf-8")

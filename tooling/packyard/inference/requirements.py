@@ -30,7 +30,8 @@ from packaging.utils import canonicalize_name
 
 from packyard.errors import ConfigError, InferenceError
 from packyard.inference.import_map import ImportMap
-from packyard.inference.imports import ImportRecord, ScanCache, scan_files
+from packyard.inference.imports import ImportRecord, scan_files
+from packyard.inference.scan_cache import ScanCache
 from packyard.inference.verdicts import evaluate
 from packyard.stdlib import is_python2_stdlib, is_stdlib
 
