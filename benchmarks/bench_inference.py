@@ -10,7 +10,7 @@ without ``site-packages``), then times
 1. the *parse floor*: reading each file and ``ast.parse`` of its bytes, in this process;
 2. ``scan_files`` with an empty cache (a fresh temporary directory): the first run;
 3. ``scan_files`` again over the unchanged files with the warm cache (a new
-   :class:`~packyard.inference.imports.ScanCache` object, so the cache file is read from disk);
+   :class:`~packyard.inference.scan_cache.ScanCache` object, so the cache file is read from disk);
 
 and prints files, MB, seconds, files/s and MB/s for each, with the ratio of the first
 scan to the floor. Files that fail to decode or parse are skipped and counted. The
@@ -38,7 +38,8 @@ except ImportError:
 
 from packyard.errors import PackyardError
 from packyard.inference.import_map import ImportMap
-from packyard.inference.imports import ScanCache, scan_files
+from packyard.inference.imports import scan_files
+from packyard.inference.scan_cache import ScanCache
 from packyard.stdlib import is_stdlib
 
 SKIP_DIRS = {"__pycache__", "site-packages", "dist-packages"}

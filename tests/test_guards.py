@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from packaging.markers import Marker
 
-from packyard.inference.guards import evaluate, import_conditions
+from packyard.inference.guards import import_conditions
 from packyard.inference.import_map import ImportMap
 from packyard.inference.requirements import infer
+from packyard.inference.verdicts import evaluate
 from packyard.repo import Repository
 
 # A module written like the single-file projects of the 2010s: Python 2 and 3, Windows,
@@ -304,7 +305,8 @@ def test_markers_reach_the_package_metadata(make_repo) -> None:
 
 
 def test_conditions_are_cached_with_the_scan(tmp_path: Path) -> None:
-    from packyard.inference.imports import ScanCache, scan_files
+    from packyard.inference.imports import scan_files
+    from packyard.inference.scan_cache import ScanCache
 
     path = tmp_path / "compat.py"
     path.write_text(COMPAT, encoding="utf-8")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from packyard.errors import InferenceError, PackageError, PackyardError
-from packyard.inference import imports
-from packyard.inference.imports import ImportRecord, ScanCache, scan_file, scan_files, scan_source
+from packyard.inference import imports, scan_cache
+from packyard.inference.imports import ImportRecord, scan_file, scan_files, scan_source
+from packyard.inference.scan_cache import ScanCache
 from packyard.stdlib import STDLIB_MODULES, VERSION_DEPENDENT_MODULES, is_stdlib
 
 
@@ -529,7 +530,7 @@ def test_cache_replaced_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         replaced.append((os.fspath(src), os.fspath(dst)))
         real_replace(src, dst)
 
-    monkeypatch.setattr(imports.os, "replace", spy)
+    monkeypatch.setattr(scan_cache.os, "replace", spy)
     path.write_text("import sys\n", encoding="utf-8")
     scan_files([path], cache=ScanCache(cache_dir))
     assert len(replaced) == 1
@@ -550,7 +551,7 @@ def test_cache_failed_write_leaves_no_temp_file(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(imports.os, "replace", broken_replace)
+    monkeypatch.setattr(scan_cache.os, "replace", broken_replace)
     assert [r.module for r in scan_files([path], cache=ScanCache(cache_dir))] == ["os"]
     assert list(cache_dir.iterdir()) == []
 

@@ -17,8 +17,9 @@ from packaging.utils import canonicalize_name
 from packyard.config import RepoConfig, load_config
 from packyard.errors import ConfigError, InferenceError
 from packyard.inference.import_map import ImportMap
-from packyard.inference.imports import ImportRecord, ScanCache, scan_files
+from packyard.inference.imports import ImportRecord, scan_files
 from packyard.inference.requirements import Inference, InferredRequirement, infer
+from packyard.inference.scan_cache import ScanCache
 from packyard.package.discovery import (
     Broken,
     Package,

@@ -8,8 +8,9 @@ specifiers and markers win), and mark the ones only imported under
 ``try/except ImportError`` as the extra ``optional``.
 
 Imports under version or platform guards (:mod:`packyard.inference.guards`) are judged against the
-package's ``requires-python``: one in a branch no admitted Python runs is dropped, one that
-runs on some Pythons or platforms only gets the PEP 508 environment marker saying where
+package's ``requires-python`` (:mod:`packyard.inference.verdicts`): one in a branch no
+admitted Python runs is dropped, one that runs on some Pythons or platforms only gets the
+PEP 508 environment marker saying where
 (``tomli; python_version < "3.11"``, ``pywin32; sys_platform == "win32"``), and one under a
 platform test no marker expresses is reported in :attr:`Inference.warnings` instead of
 becoming a requirement. Python 2 standard-library names never become requirements.
@@ -28,9 +29,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from packyard.errors import ConfigError, InferenceError
-from packyard.inference.guards import evaluate
 from packyard.inference.import_map import ImportMap
-from packyard.inference.imports import ImportRecord, ScanCache, scan_files
+from packyard.inference.imports import ImportRecord, scan_files
+from packyard.inference.scan_cache import ScanCache
+from packyard.inference.verdicts import evaluate
 from packyard.stdlib import is_python2_stdlib, is_stdlib
 
 OPTIONAL_EXTRA = "optional"
