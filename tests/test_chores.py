@@ -489,12 +489,21 @@ def test_doctests_of_the_chore_gate_and_import_modules() -> None:
     import doctest
 
     from packyard.chores import chores
-    from packyard.gates import licenses, resolve
+    from packyard.gates import license_metadata, license_policy, resolve
     from packyard.paa import leftovers as paa_leftovers
     from packyard.paa import report as paa_report
     from packyard.paa import rewrite as paa_rewrite
     from packyard.paa import source as paa_source
 
-    for module in (chores, paa_leftovers, paa_report, paa_rewrite, paa_source, licenses, resolve):
+    for module in (
+        chores,
+        paa_leftovers,
+        paa_report,
+        paa_rewrite,
+        paa_source,
+        license_metadata,
+        license_policy,
+        resolve,
+    ):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -61,7 +61,7 @@ from packaging.utils import canonicalize_name
 from packyard import gitutil, tomlcompat
 from packyard.chores.chores import check_new_name, existing_packages, refresh_readme
 from packyard.errors import PackageError, PackyardError
-from packyard.gates.licenses import spdx_from_text
+from packyard.gates.license_metadata import spdx_from_text
 from packyard.gates.lint import lint_paths
 from packyard.inference.import_map import ImportMap
 from packyard.names import distribution_name, validate_map
