@@ -489,12 +489,21 @@ def test_doctests_of_the_chore_gate_and_import_modules() -> None:
     import doctest
 
     from packyard.chores import chores
-    from packyard.gates import licenses, resolve
+    from packyard.gates import license_metadata, license_policy, resolve
     from packyard.paa import leftovers as paa_leftovers
     from packyard.paa import markers as paa_markers
     from packyard.paa import report as paa_report
     from packyard.paa import rewrite as paa_rewrite
 
-    for module in (chores, paa_leftovers, paa_report, paa_rewrite, paa_markers, licenses, resolve):
+    for module in (
+        chores,
+        paa_leftovers,
+        paa_report,
+        paa_rewrite,
+        paa_markers,
+        license_metadata,
+        license_policy,
+        resolve,
+    ):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

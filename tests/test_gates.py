@@ -26,7 +26,8 @@ from packyard.cli import main
 from packyard.config import load_config
 from packyard.errors import ConfigError, GateError
 from packyard.gates import release_gates, run_gate, run_gates
-from packyard.gates.licenses import DEFAULT_ALLOWED, allowed_licenses, is_allowed, license_of
+from packyard.gates.license_metadata import license_of
+from packyard.gates.license_policy import DEFAULT_ALLOWED, allowed_licenses, is_allowed
 from packyard.index.local import LocalIndex, free_port
 from packyard.release.pipeline import ReleaseOptions, release
 from packyard.release.readme_table import END, START

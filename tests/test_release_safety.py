@@ -43,7 +43,8 @@ from packyard.config import load_config
 from packyard.errors import CommandFailed, ReleaseError
 from packyard.index.local import LocalIndex, free_port
 from packyard.index.query import project_files, sends_auth_to
-from packyard.index.repositories import PRESETS, Credentials, get_repository, load_repositories
+from packyard.index.repositories import get_repository, load_repositories
+from packyard.index.repository_config import PRESETS, Credentials
 from packyard.release.pipeline import ReleaseOptions, ReleaseResult, release, summary
 from packyard.release.publish import verify_install
 from packyard.release.readme_table import END, START

@@ -15,16 +15,12 @@ import pytest
 
 from packyard.config import load_config
 from packyard.errors import ConfigError, ReleaseError
+from packyard.index import credentials, repository_config
 from packyard.index import query as index_query
-from packyard.index import repositories
+from packyard.index.credentials import resolve_credentials, twine_environment
 from packyard.index.query import project_files, version_of
-from packyard.index.repositories import (
-    Credentials,
-    get_repository,
-    load_repositories,
-    resolve_credentials,
-    twine_environment,
-)
+from packyard.index.repositories import get_repository, load_repositories
+from packyard.index.repository_config import Credentials
 from packyard.release import readme_table
 from packyard.release.readme_table import END, START, updated_text
 from packyard.versions import tracking, versioning
@@ -253,7 +249,7 @@ def test_repositories_from_presets_pypirc_and_pyproject(make_repo, tmp_path: Pat
     with pytest.raises(ReleaseError, match="missing credentials for repository 'company'") as info:
         resolve_credentials(company, environ={"COMPANY_USER": "me", "UNRELATED": "x"})
     assert "$COMPANY_TOKEN" in (info.value.hint or "")
-    assert resolve_credentials(found["open"], environ={}).username == repositories.ANONYMOUS_USER
+    assert resolve_credentials(found["open"], environ={}).username == credentials.ANONYMOUS_USER
 
     with pytest.raises(ReleaseError, match="unknown repository 'compnay'") as info:
         get_repository(config, "compnay", pypirc=pypirc)
@@ -267,7 +263,7 @@ def test_twine_gets_credentials_only_through_its_environment(monkeypatch) -> Non
     env = twine_environment(Credentials("user", "hunter2", "test"))
     assert (env["TWINE_USERNAME"], env["TWINE_PASSWORD"]) == ("user", "hunter2")
     assert "TWINE_REPOSITORY_URL" not in env
-    command = upload_command(repositories.PRESETS["pypi"], [Path("a.whl")])
+    command = upload_command(repository_config.PRESETS["pypi"], [Path("a.whl")])
     assert "hunter2" not in " ".join(command) and "-p" not in command and "-u" not in command
 
 
@@ -374,7 +370,7 @@ def test_unreachable_index_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [versioning, index_query, readme_table, repositories], ids=lambda m: m.__name__
+    "module", [versioning, index_query, readme_table, repository_config], ids=lambda m: m.__name__
 )
 def test_doctests(module) -> None:
     failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

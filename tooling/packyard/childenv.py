@@ -9,7 +9,7 @@ Anything else, and any credential even when its name matches the allow-list (see
 :func:`is_secret_variable`), stays in packyard's own process.
 
 Credentials are added back by the few callers that hand one child the credential it
-needs, explicitly and by name: twine (:func:`packyard.index.repositories.twine_environment`),
+needs, explicitly and by name: twine (:func:`packyard.index.credentials.twine_environment`),
 the verification install from a private index that must be read with them
 (:func:`packyard.release.publish.verify_install`), and a ``git push`` that reads
 ``PACKYARD_PUSH_TOKEN`` through the credential helper the GitLab pipeline configures.

@@ -754,7 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
 
-    from packyard.index.repositories import DEFAULT_REPOSITORY
+    from packyard.index.repository_config import DEFAULT_REPOSITORY
     from packyard.release.readme_table import LOCAL_INDEX_PORT
 
     rel = commands.add_parser(

@@ -56,7 +56,7 @@ from pathlib import Path
 
 from packyard.chores.chores import check_new_name, refresh_readme
 from packyard.errors import PackageError
-from packyard.gates.licenses import spdx_from_text
+from packyard.gates.license_metadata import spdx_from_text
 from packyard.paa import source as paa_source
 from packyard.paa.assemble import assemble
 from packyard.paa.history import base_commit, stage_history

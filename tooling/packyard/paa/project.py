@@ -15,7 +15,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from packyard.errors import PackyardError
-from packyard.gates.licenses import spdx_from_text
+from packyard.gates.license_metadata import spdx_from_text
 from packyard.inference.import_map import ImportMap
 from packyard.names import distribution_name, validate_map
 from packyard.paa import markers as paa_markers

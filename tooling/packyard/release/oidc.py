@@ -25,7 +25,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from packyard.errors import ReleaseError
-from packyard.index.repositories import Credentials, RepositoryConfig
+from packyard.index.repository_config import Credentials, RepositoryConfig
 
 _HINT = (
     "on GitHub Actions give the job 'permissions: id-token: write'; on GitLab add "

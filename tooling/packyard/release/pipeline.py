@@ -62,15 +62,11 @@ from packyard.building.siblings import (
 from packyard.building.testinstall import format_timings, test_install
 from packyard.errors import CommandFailed, NothingToRelease, PackyardError, ReleaseError
 from packyard.gates import release_gates, run_gates
+from packyard.index.credentials import resolve_credentials
 from packyard.index.local import LocalIndex
 from packyard.index.query import folder_files, project_files
-from packyard.index.repositories import (
-    DEFAULT_REPOSITORY,
-    Credentials,
-    RepositoryConfig,
-    get_repository,
-    resolve_credentials,
-)
+from packyard.index.repositories import get_repository
+from packyard.index.repository_config import DEFAULT_REPOSITORY, Credentials, RepositoryConfig
 from packyard.release import state as release_state
 from packyard.release.oidc import check_trusted_publishing, trusted_publishing_credentials
 from packyard.release.publish import (

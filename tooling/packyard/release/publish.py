@@ -22,8 +22,9 @@ from packaging.requirements import Requirement
 
 from packyard.building.venvs import Venv, clean_env, create_venv, find_uv
 from packyard.errors import CommandFailed, ReleaseError
+from packyard.index.credentials import twine_environment
 from packyard.index.query import project_files
-from packyard.index.repositories import Credentials, RepositoryConfig, twine_environment
+from packyard.index.repository_config import Credentials, RepositoryConfig
 from packyard.proc import run
 
 

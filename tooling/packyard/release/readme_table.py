@@ -30,7 +30,7 @@ from typing import Any
 
 from packyard.errors import ConfigError, PackageError
 from packyard.fsutil import write_text_atomic
-from packyard.index.repositories import LOCAL
+from packyard.index.repository_config import LOCAL
 from packyard.package.discovery import Package
 from packyard.repo import Repository
 from packyard.versions.tracking import UNRELEASED_LABEL, latest_release
