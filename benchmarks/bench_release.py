@@ -34,7 +34,8 @@ except ImportError:
 sys.path.insert(0, str(ROOT))
 
 from packyard.index.local import LocalIndex  # noqa: E402
-from packyard.release.pipeline import ReleaseOptions, release  # noqa: E402
+from packyard.release.pipeline import release  # noqa: E402
+from packyard.release.planning import ReleaseOptions  # noqa: E402
 from packyard.release.readme_table import END, START  # noqa: E402
 from packyard.repo import Repository  # noqa: E402
 from tests.conftest import ensure_wheelhouse  # noqa: E402

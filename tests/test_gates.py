@@ -29,7 +29,8 @@ from packyard.gates import release_gates, run_gate, run_gates
 from packyard.gates.license_metadata import license_of
 from packyard.gates.license_policy import DEFAULT_ALLOWED, allowed_licenses, is_allowed
 from packyard.index.local import LocalIndex, free_port
-from packyard.release.pipeline import ReleaseOptions, release
+from packyard.release.pipeline import release
+from packyard.release.planning import ReleaseOptions
 from packyard.release.readme_table import END, START
 from packyard.repo import Repository
 from tests.conftest import ROOT, RepoFactory, ensure_wheelhouse, init_repo

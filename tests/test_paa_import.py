@@ -17,7 +17,7 @@ from packyard.errors import PackageError
 from packyard.gates import run_gate
 from packyard.index.local import LocalIndex
 from packyard.paa.importer import import_paa
-from packyard.release.pipeline import plan_release
+from packyard.release.planning import plan_release
 from packyard.release.readme_table import END, START
 from packyard.repo import Repository
 from packyard.versions.tracking import read_tracking, tracking_file

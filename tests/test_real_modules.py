@@ -22,7 +22,7 @@ from packyard.docsite import pages
 from packyard.errors import CommandFailed, PackageError
 from packyard.index.local import LocalIndex
 from packyard.package.discovery import discover
-from packyard.release.pipeline import plan_release
+from packyard.release.planning import plan_release
 from packyard.repo import Repository
 
 MIT = """\

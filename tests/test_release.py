@@ -24,8 +24,10 @@ import pytest
 from packyard.building.venvs import clean_env
 from packyard.errors import CommandFailed, PackageError, ReleaseError
 from packyard.index.local import LocalIndex, free_port
-from packyard.release.pipeline import ReleaseOptions, ReleaseResult, plan_release, release, summary
+from packyard.release.pipeline import release, summary
+from packyard.release.planning import ReleaseOptions, plan_release
 from packyard.release.readme_table import END, START
+from packyard.release.steps import ReleaseResult
 from packyard.repo import Repository
 from packyard.versions.tracking import releases
 from tests.conftest import ROOT, ensure_wheelhouse, git, init_release_repo

@@ -26,16 +26,12 @@ import pytest
 
 from packyard.errors import GateError, ReleaseError
 from packyard.index.local import LocalIndex
-from packyard.release.pipeline import (
-    ReleaseOptions,
-    ReleaseResult,
-    error_text,
-    plan_release,
-    release,
-)
+from packyard.release.pipeline import error_text, release
+from packyard.release.planning import ReleaseOptions, plan_release
 from packyard.release.pushing import push_release
 from packyard.release.readme_table import END, START
 from packyard.release.state import intent_file
+from packyard.release.steps import ReleaseResult
 from packyard.repo import Repository
 from packyard.versions.tracking import releases
 from tests.conftest import git, init_release_repo, init_repo

@@ -45,9 +45,11 @@ from packyard.index.local import LocalIndex, free_port
 from packyard.index.query import project_files, sends_auth_to
 from packyard.index.repositories import get_repository, load_repositories
 from packyard.index.repository_config import PRESETS, Credentials
-from packyard.release.pipeline import ReleaseOptions, ReleaseResult, release, summary
+from packyard.release.pipeline import release, summary
+from packyard.release.planning import ReleaseOptions
 from packyard.release.publish import verify_install
 from packyard.release.readme_table import END, START
+from packyard.release.steps import ReleaseResult
 from packyard.repo import Repository
 from packyard.versions.tracking import releases
 from tests.conftest import (
@@ -724,7 +726,7 @@ def test_git_hooks_never_see_credentials(tmp_path, monkeypatch) -> None:
 
 def test_packyards_own_outputs_do_not_make_the_tree_dirty(make_repo) -> None:
     from packyard.errors import ReleaseError
-    from packyard.release.pipeline import check_work_tree
+    from packyard.release.planning import check_work_tree
 
     root = make_repo({"packages/solo.py": '"""Solo."""\n'})
     init_repo(root)

@@ -184,7 +184,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from packyard.release.pipeline import ReleaseOptions, error_text, release, summary
+    from packyard.release.pipeline import error_text, release, summary
+    from packyard.release.planning import ReleaseOptions
 
     options = ReleaseOptions(
         repository=args.repository,
@@ -218,7 +219,7 @@ def _readme(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from packyard.release.pipeline import serve_local_index
+    from packyard.release.local_index import serve_local_index
 
     serve_local_index(_open_repo(), port=args.port, progress=print)
     return 0

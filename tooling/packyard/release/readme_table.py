@@ -18,7 +18,7 @@ serves it (``pip install --index-url http://127.0.0.1:8765/simple/ NAME``): neve
 public project of the same name (PyPI has an unrelated ``unitconv``) could win over the
 package or one of its siblings. Third-party dependencies still install: ``invoke index``
 redirects every project the local index does not hold to the configured ``index-url``
-(see :func:`packyard.release.pipeline.serve_local_index`), while the projects it holds are served
+(see :func:`packyard.release.local_index.serve_local_index`), while the projects it holds are served
 only from it.
 """
 

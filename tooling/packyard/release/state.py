@@ -2,7 +2,7 @@
 
 A release changes three places that cannot be changed together: the index (an upload
 cannot be taken back), git (the tracking file, the README table, the release commit and
-its tag) and the work tree. So :mod:`packyard.release.pipeline` writes down what it is about to
+its tag) and the work tree. So :mod:`packyard.release.steps` writes down what it is about to
 upload before the upload, and the next ``invoke release NAME`` finishes whatever an
 interruption (a crash, ``kill -9``, a failing hook) left half done:
 

@@ -43,7 +43,7 @@ _CONVENTIONAL = re.compile(
 _BRACKETS = re.compile(r"^(?P<groups>(?:\[[^\[\]]+\]\s*)+)(?P<rest>.*)$")
 _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE:\s*(?P<text>.*)$", re.MULTILINE)
 
-#: The subject of the commit that records a release (see :mod:`packyard.release.pipeline`).
+#: The subject of the commit that records a release (see :mod:`packyard.release.steps`).
 RELEASE_COMMIT = re.compile(r"^release\((?P<name>[^()]*)\): v(?P<version>\S+)")
 
 
