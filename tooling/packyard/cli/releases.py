@@ -9,7 +9,8 @@ from packyard.cli.common import _open_repo
 
 
 def _release(args: argparse.Namespace) -> int:
-    from packyard.release.pipeline import ReleaseOptions, error_text, release, summary
+    from packyard.release.pipeline import error_text, release, summary
+    from packyard.release.planning import ReleaseOptions
 
     options = ReleaseOptions(
         repository=args.repository,
