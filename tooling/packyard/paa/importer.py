@@ -59,7 +59,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from packyard import gitutil, tomlcompat
-from packyard.chores.chores import check_new_name, existing_packages, refresh_readme
+from packyard.chores.checks import check_new_name, existing_packages
+from packyard.chores.files import refresh_readme
 from packyard.errors import PackageError, PackyardError
 from packyard.gates.licenses import spdx_from_text
 from packyard.gates.lint import lint_paths
