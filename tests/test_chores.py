@@ -14,14 +14,10 @@ import tomli_w
 
 from packyard import tomlcompat
 from packyard.building.testinstall import build_and_check, test_install
-from packyard.chores.chores import (
-    list_packages,
-    remove_package,
-    rename_package,
-    rewrite_notebook,
-    rewrite_references,
-    rewrite_words,
-)
+from packyard.chores.listing import list_packages
+from packyard.chores.references import rewrite_notebook, rewrite_references, rewrite_words
+from packyard.chores.remove import remove_package
+from packyard.chores.rename import rename_package
 from packyard.chores.scaffold import new_package
 from packyard.cli import main
 from packyard.errors import PackageError
@@ -488,7 +484,7 @@ def test_list_json_gives_form_version_last_release_summary_and_requirements(
 def test_doctests_of_the_chore_gate_and_import_modules() -> None:
     import doctest
 
-    from packyard.chores import chores
+    from packyard.chores import references
     from packyard.gates import license_metadata, license_policy, resolve
     from packyard.paa import leftovers as paa_leftovers
     from packyard.paa import markers as paa_markers
@@ -496,7 +492,7 @@ def test_doctests_of_the_chore_gate_and_import_modules() -> None:
     from packyard.paa import rewrite as paa_rewrite
 
     for module in (
-        chores,
+        references,
         paa_leftovers,
         paa_report,
         paa_rewrite,

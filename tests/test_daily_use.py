@@ -18,7 +18,7 @@ import pytest
 from packyard.building.lockfile import CORE, lock_path, read_lock, sections_from_compiled
 from packyard.building.testargs import split_test_args
 from packyard.building.testinstall import test_install
-from packyard.chores.chores import format_list, list_packages
+from packyard.chores.listing import format_list, list_packages
 from packyard.config import load_config
 from packyard.errors import PackageError
 from packyard.gates.advice import license_warning
@@ -306,7 +306,8 @@ def test_requirements_session_writes_checks_and_installs_the_lock(
 
 
 def test_a_single_file_lock_moves_and_goes_with_its_package(make_repo) -> None:
-    from packyard.chores.chores import remove_package, rename_package
+    from packyard.chores.remove import remove_package
+    from packyard.chores.rename import rename_package
 
     root = make_repo({"packages/tool.py": DOC, "packages/tool.requirements.lock": "# x\n"})
     rename_package(Repository.open(root), "tool", "gadget", progress=lambda _: None)

@@ -11,7 +11,8 @@ import pytest
 
 from packyard.building import resultcache
 from packyard.building.resultcache import KeyMaker, ResultCache
-from packyard.building.testinstall import install_needs, test_install
+from packyard.building.testinstall import test_install
+from packyard.building.testvenv import install_needs
 from packyard.errors import CommandFailed
 from packyard.index.local import LocalIndex
 from packyard.repo import Repository

@@ -192,7 +192,7 @@ def run_many(
     Raises:
         PackageError: an unknown package name (before anything runs).
     """
-    from packyard.building.testinstall import install_needs
+    from packyard.building.testvenv import install_needs
 
     wanted = list(dict.fromkeys(repo.package(n).name for n in names))
     root = repo.config.root

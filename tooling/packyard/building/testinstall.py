@@ -39,13 +39,14 @@ install to it), after checking it is not stale.
 ``twine check`` runs beside the venv, install, import and tests; the venv goes to a locked
 slot path (see :mod:`packyard.building.venvslots`). With ``use_cache``, a run whose inputs passed
 before is skipped (see :mod:`packyard.building.resultcache`).
+
+This module runs the steps in order, times them and reports; what the venv gets and its
+making are in :mod:`packyard.building.testvenv`, the ``import``, ``tests`` and doctests
+runs in :mod:`packyard.building.testrun`.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -64,11 +65,9 @@ from packyard.building.dists import (
     start_twine_check,
 )
 from packyard.building.resultcache import KeyMaker, ResultCache, cache_disabled, installed_versions
-from packyard.building.siblings import StalePin, siblings_from_repository
-from packyard.building.venvs import Venv, create_venv
+from packyard.building.testrun import _check_import, _run_doctests, _run_tests, pytest_summary
+from packyard.building.testvenv import _plan_needs, _prepare_venv, unique_requirements
 from packyard.building.venvslots import venv_slot
-from packyard.errors import CommandFailed, ConfigError, PackageError
-from packyard.inference.requirements import InferredRequirement
 from packyard.proc import run
 from packyard.repo import Repository
 
@@ -333,100 +332,6 @@ def _shown(repo: Repository, path: Path) -> str:
         return str(path)
 
 
-@dataclass(frozen=True)
-class _Needs:
-    siblings: list[str]  # built from the repository, each after those it needs
-    stale: list[StalePin]  # sibling pins that exclude the repository's version
-    needs: list[InferredRequirement]  # every inferred requirement, siblings included
-    requirements: list[str]  # PEP 508: pytest, the tests' needs, third-party ones
-    test_requirements: list[str]  # PEP 508: the tests' own third-party needs
-    test_warnings: list[str]
-
-
-def _plan_needs(repo: Repository, name: str) -> _Needs:
-    test_needs = repo.test_inference(name)
-    # A stale pin (a sibling requirement that excludes the repository's version): that
-    # sibling comes from the index as pinned, not from the repository's code.
-    siblings, stale = siblings_from_repository(
-        repo, name, _siblings_needed(repo, name, test_needs.siblings)
-    )
-    # The tests' optional imports (try: import hypothesis...) are installed too.
-    needs = [*test_needs.requirements, *repo.inference(name).requirements]
-    for extra in repo.extra_inferences(name).values():
-        needs += extra.requirements
-    third_party = [str(r.requirement) for r in needs if r.rule != "sibling"]
-    tests_only = [str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"]
-    return _Needs(
-        siblings=siblings,
-        stale=stale,
-        needs=needs,
-        requirements=unique_requirements(["pytest", *third_party]),
-        test_requirements=tests_only,
-        test_warnings=test_needs.warnings,
-    )
-
-
-def install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
-    """What a package's test venv gets besides its wheel.
-
-    Returns:
-        The siblings built from the repository (import names, each after those it needs;
-        a stale-pinned sibling comes from the index instead, see
-        :func:`packyard.building.siblings.siblings_from_repository`), and the PEP 508 requirements
-        known before the wheel exists: pytest, the tests' needs (their optional imports
-        too) and the package's own third-party requirements with every extra. These go
-        into the venv while the wheel builds.
-
-    Raises:
-        InferenceError: a sibling cycle or a syntax error; PackageError, ConfigError as in
-            :meth:`packyard.repo.Repository.inference`.
-    """
-    plan = _plan_needs(repo, name)
-    return plan.siblings, plan.requirements
-
-
-def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
-    """The siblings a package and its tests need, each after the siblings it needs."""
-    order = repo.sibling_closure(name)
-    for sibling in sorted(test_siblings - {name}):
-        for needed in [*repo.sibling_closure(sibling), sibling]:
-            if needed not in order and needed != name:
-                order.append(needed)
-    return order
-
-
-def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:
-    """Create a fresh venv and install ``requirements`` into it (runs in a worker thread);
-    returns it and the seconds it took."""
-    start = time.perf_counter()
-    venv = create_venv(path)
-    venv.install(requirements, index_url=index_url)
-    return venv, time.perf_counter() - start
-
-
-def unique_requirements(requirements: Sequence[str]) -> list[str]:
-    """PEP 508 requirements without repeats of a distribution (PEP 503 names): a later
-    line with a specifier or marker replaces a bare earlier one, so ``pytest`` and the
-    tests' ``pytest>=8`` install once.
-
-    >>> unique_requirements(["pytest", "PyYAML", "pytest>=8", "pyyaml"])
-    ['pytest>=8', 'PyYAML']
-    """
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
-    def bare(line: str) -> bool:
-        parsed = Requirement(line)
-        return not (parsed.specifier or parsed.marker or parsed.extras or parsed.url)
-
-    chosen: dict[str, str] = {}
-    for line in requirements:
-        key = canonicalize_name(Requirement(line).name)
-        if key not in chosen or (bare(chosen[key]) and not bare(line)):
-            chosen[key] = line
-    return list(chosen.values())
-
-
 def format_timings(steps: Sequence[tuple[str, float]]) -> str:
     """The steps' timings for the summary line: one entry per step name (a step run twice,
     like ``check``, is added up), in the order they first ran.
@@ -438,172 +343,3 @@ def format_timings(steps: Sequence[tuple[str, float]]) -> str:
     for step, seconds in steps:
         total[step] = total.get(step, 0.0) + seconds
     return ", ".join(f"{step} {seconds:.2f}s" for step, seconds in total.items())
-
-
-def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
-    """Import the installed package; return its module file (``__init__.py`` of a folder).
-
-    Raises:
-        CommandFailed: the import fails.
-        PackageError: it came from outside the venv, or ``__version__`` is not ``version``.
-    """
-    code = (
-        "import importlib, json, sys; m = importlib.import_module(sys.argv[1]); "
-        "print(json.dumps({'file': m.__file__, 'prefix': sys.prefix, "
-        "'version': getattr(m, '__version__', None)}))"
-    )
-    output = run(
-        [venv.python, "-c", code, name],
-        step="import",
-        cwd=work,
-        env=venv.env(),
-        timeout=120,
-        hint="the package fails at import time in a clean environment; a dependency may be "
-        "missing from the inferred requirements",
-    )
-    info = json.loads(output.strip().splitlines()[-1])
-    module_file = Path(info["file"]).resolve()
-    if not module_file.is_relative_to(Path(info["prefix"]).resolve()):
-        raise PackageError(
-            f"{name} was imported from {module_file}, not from the test environment",
-            hint="the source tree leaked onto sys.path; report this as a packyard bug",
-        )
-    if info["version"] != version:
-        raise PackageError(
-            f"{name}.__version__ is {info['version']!r} in the installed wheel, not the "
-            f"distribution's version {version!r}",
-            path=module_file,
-            hint="packyard writes __version__ into the built module; a module that sets it "
-            "again after import (e.g. from a file of its own) must not",
-        )
-    return module_file
-
-
-def _run_tests(
-    repo: Repository, venv: Venv, name: str, work: Path, pytest_args: Sequence[str] = ()
-) -> str | None:
-    """Run the tests and doctests; pytest's output, or None when there was nothing to
-    run."""
-    package = repo.package(name)
-    targets: list[str] = []
-    for path in package.test_paths:
-        copy = work / path.name  # tests/, test_NAME.py, test_NAME/
-        if path.is_dir():
-            shutil.copytree(path, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            shutil.copy2(path, copy)
-        targets.append(copy.name)
-    args: list[str | Path] = [
-        venv.python,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        work,
-        "-c",
-        _empty_pytest_config(work),
-        "--import-mode=importlib",
-        *([] if pytest_args else ["-q"]),  # the user's -v, -q... then mean what they say
-    ]
-    if not targets:
-        return None
-    # importlib mode puts nothing on sys.path: the test folder of a single-file package
-    # goes there, for the helper modules its tests import (never the package's source).
-    support = package.test_support_dir
-    extra = {"PYTHONPATH": str(work / support.name)} if support is not None else {}
-    return run(
-        [*args, *targets, *pytest_args],
-        step="tests",
-        cwd=work,
-        env=venv.env(**extra),
-        hint=f"the tests of {name} fail against the installed wheel",
-    )
-
-
-def _empty_pytest_config(work: Path) -> Path:
-    """An empty pytest configuration in ``work``, given with ``-c``: pytest would otherwise
-    search upwards from the work folder (under ``.packyard/`` of the repository) and the
-    installed files, and take the repository's own ``[tool.pytest.ini_options]`` (its
-    ``addopts``, plugins...) for the package's tests."""
-    config = work / ".packyard-pytest.ini"
-    if not config.is_file():
-        config.write_text("[pytest]\n", encoding="utf-8")
-    return config
-
-
-def doctests_wanted(repo: Repository, name: str) -> bool:
-    """Whether the test-install runs a package's doctests: its own ``[tool.packyard]
-    doctests``, else the repository's ``doctests``, else true for a single-file package
-    and false for a folder package.
-
-    Raises:
-        ConfigError: the repository's ``doctests`` is not a boolean.
-    """
-    own = repo.source(name).doctests
-    if own is not None:
-        return own
-    default = repo.config.raw.get("doctests")
-    if default is None:
-        return repo.package(name).form == "module"
-    if not isinstance(default, bool):
-        raise ConfigError(
-            "[tool.packyard] doctests must be true or false",
-            path=repo.config.root / "pyproject.toml",
-        )
-    return default
-
-
-def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_file: Path) -> bool:
-    """Run the doctests of the installed modules whose text has a ``>>>`` prompt.
-
-    Returns:
-        Whether any doctest ran.
-    """
-    package = repo.package(name)
-    if not doctests_wanted(repo, name):
-        return False
-    if package.form == "module":
-        candidates = [module_file]
-    else:
-        top = module_file.parent
-        candidates = [top / p.relative_to(package.path) for p in package.source_files]
-    files = [p for p in candidates if p.is_file() and ">>>" in p.read_text("utf-8", "replace")]
-    if not files:
-        return False
-    args: list[str | Path] = [venv.python, "-m", "pytest", "-p", "no:cacheprovider"]
-    args += ["--rootdir", work, "-c", _empty_pytest_config(work), "--import-mode=importlib"]
-    args += ["-q", "--doctest-modules", *files]
-    try:
-        run(
-            args,
-            step="tests",
-            cwd=work,
-            env=venv.env(),
-            hint=f"the doctests of {name} fail against the installed wheel; if a '>>>' "
-            "example is an illustration, not a test, set doctests = false in the "
-            "package's [tool.packyard]",
-        )
-    except CommandFailed as exc:
-        if exc.returncode == 5:  # a '>>>' that is no doctest
-            return False
-        raise
-    return True
-
-
-_SUMMARY = re.compile(r"\b(no tests ran|\d+ (passed|failed|skipped|deselected|errors?)\b.*)")
-
-
-def pytest_summary(output: str) -> str:
-    """pytest's summary line in its output (``12 passed in 0.41s``), without the ``=``
-    framing; the last line when there is none (``-qq`` drops it).
-
-    >>> pytest_summary("..\\n==== 2 passed, 1 deselected in 0.05s ====\\n")
-    '2 passed, 1 deselected in 0.05s'
-    """
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = _SUMMARY.search(line)
-        if match:
-            return match.group(1).strip("= ")
-    return lines[-1] if lines else ""

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packyard.building.clashes import clash_warning
-from packyard.chores.chores import check_new_name, refresh_readme
+from packyard.chores.checks import check_new_name
+from packyard.chores.files import refresh_readme
 from packyard.names import distribution_name
 from packyard.repo import Repository
 from packyard.versions.tracking import latest_release

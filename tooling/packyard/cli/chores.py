@@ -39,7 +39,7 @@ def _print_chore(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def _rename(args: argparse.Namespace) -> int:
-    from packyard.chores.chores import rename_package
+    from packyard.chores.rename import rename_package
 
     report = rename_package(_open_repo(), args.old, args.new, progress=print)
     _print_chore(report)
@@ -49,7 +49,7 @@ def _rename(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from packyard.chores.chores import remove_package
+    from packyard.chores.remove import remove_package
 
     report = remove_package(
         _open_repo(), args.name, purge=args.purge, force=args.force, progress=print

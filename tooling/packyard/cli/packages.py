@@ -129,7 +129,7 @@ def _lock(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from packyard.chores.chores import format_list, list_packages
+    from packyard.chores.listing import format_list, list_packages
 
     rows = list_packages(_open_repo())
     if args.json:

@@ -54,7 +54,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from packyard.chores.chores import check_new_name, refresh_readme
+from packyard.chores.checks import check_new_name
+from packyard.chores.files import refresh_readme
 from packyard.errors import PackageError
 from packyard.gates.license_metadata import spdx_from_text
 from packyard.paa import source as paa_source

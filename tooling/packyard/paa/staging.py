@@ -13,7 +13,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from packyard import tomlcompat
-from packyard.chores.chores import existing_packages
+from packyard.chores.checks import existing_packages
 from packyard.errors import PackageError, PackyardError
 from packyard.gates.lint import lint_paths
 from packyard.names import distribution_name

@@ -1,0 +1,113 @@
+"""What a package's test venv gets besides its wheel, and making that venv.
+
+The siblings built from the repository (each after those it needs; a stale-pinned one
+comes from the index instead), pytest, the tests' needs and the package's own third-party
+requirements with every extra, each distribution once: all known before the wheel exists,
+so the venv is made while the wheel builds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packyard.building.siblings import StalePin, siblings_from_repository
+from packyard.building.venvs import Venv, create_venv
+from packyard.inference.requirements import InferredRequirement
+from packyard.repo import Repository
+
+
+@dataclass(frozen=True)
+class _Needs:
+    siblings: list[str]  # built from the repository, each after those it needs
+    stale: list[StalePin]  # sibling pins that exclude the repository's version
+    needs: list[InferredRequirement]  # every inferred requirement, siblings included
+    requirements: list[str]  # PEP 508: pytest, the tests' needs, third-party ones
+    test_requirements: list[str]  # PEP 508: the tests' own third-party needs
+    test_warnings: list[str]
+
+
+def _plan_needs(repo: Repository, name: str) -> _Needs:
+    test_needs = repo.test_inference(name)
+    # A stale pin (a sibling requirement that excludes the repository's version): that
+    # sibling comes from the index as pinned, not from the repository's code.
+    siblings, stale = siblings_from_repository(
+        repo, name, _siblings_needed(repo, name, test_needs.siblings)
+    )
+    # The tests' optional imports (try: import hypothesis...) are installed too.
+    needs = [*test_needs.requirements, *repo.inference(name).requirements]
+    for extra in repo.extra_inferences(name).values():
+        needs += extra.requirements
+    third_party = [str(r.requirement) for r in needs if r.rule != "sibling"]
+    tests_only = [str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"]
+    return _Needs(
+        siblings=siblings,
+        stale=stale,
+        needs=needs,
+        requirements=unique_requirements(["pytest", *third_party]),
+        test_requirements=tests_only,
+        test_warnings=test_needs.warnings,
+    )
+
+
+def install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
+    """What a package's test venv gets besides its wheel.
+
+    Returns:
+        The siblings built from the repository (import names, each after those it needs;
+        a stale-pinned sibling comes from the index instead, see
+        :func:`packyard.building.siblings.siblings_from_repository`), and the PEP 508 requirements
+        known before the wheel exists: pytest, the tests' needs (their optional imports
+        too) and the package's own third-party requirements with every extra. These go
+        into the venv while the wheel builds.
+
+    Raises:
+        InferenceError: a sibling cycle or a syntax error; PackageError, ConfigError as in
+            :meth:`packyard.repo.Repository.inference`.
+    """
+    plan = _plan_needs(repo, name)
+    return plan.siblings, plan.requirements
+
+
+def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
+    """The siblings a package and its tests need, each after the siblings it needs."""
+    order = repo.sibling_closure(name)
+    for sibling in sorted(test_siblings - {name}):
+        for needed in [*repo.sibling_closure(sibling), sibling]:
+            if needed not in order and needed != name:
+                order.append(needed)
+    return order
+
+
+def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:
+    """Create a fresh venv and install ``requirements`` into it (runs in a worker thread);
+    returns it and the seconds it took."""
+    start = time.perf_counter()
+    venv = create_venv(path)
+    venv.install(requirements, index_url=index_url)
+    return venv, time.perf_counter() - start
+
+
+def unique_requirements(requirements: Sequence[str]) -> list[str]:
+    """PEP 508 requirements without repeats of a distribution (PEP 503 names): a later
+    line with a specifier or marker replaces a bare earlier one, so ``pytest`` and the
+    tests' ``pytest>=8`` install once.
+
+    >>> unique_requirements(["pytest", "PyYAML", "pytest>=8", "pyyaml"])
+    ['pytest>=8', 'PyYAML']
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def bare(line: str) -> bool:
+        parsed = Requirement(line)
+        return not (parsed.specifier or parsed.marker or parsed.extras or parsed.url)
+
+    chosen: dict[str, str] = {}
+    for line in requirements:
+        key = canonicalize_name(Requirement(line).name)
+        if key not in chosen or (bare(chosen[key]) and not bare(line)):
+            chosen[key] = line
+    return list(chosen.values())
