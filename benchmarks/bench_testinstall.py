@@ -56,7 +56,9 @@ def make_repo(base: Path, index_url: str) -> Path:
 
 def packyard_run(root: Path, *, use_cache: bool = False) -> float:
     start = time.perf_counter()
-    test_install(Repository.open(root), PACKAGE, progress=lambda _: None, use_cache=use_cache)
+    test_install(
+        Repository.open(root).resolve(PACKAGE), progress=lambda _: None, use_cache=use_cache
+    )
     return time.perf_counter() - start
 
 

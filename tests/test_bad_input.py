@@ -78,7 +78,7 @@ def test_build_leftovers_are_neither_shipped_nor_scanned(make_repo) -> None:
     repo = Repository.open(root)
     assert [p.name for p in repo.package("kit").source_files] == ["__init__.py"]
     assert repo.inference("kit").requirements == []
-    _, artifacts, _ = build_and_check(repo, "kit", progress=lambda _: None)
+    _, artifacts, _ = build_and_check(repo.resolve("kit"), progress=lambda _: None)
     with zipfile.ZipFile(artifacts.wheel) as wheel:
         payload = sorted(n for n in wheel.namelist() if not n.startswith("kit-0.0.0.dist-info"))
     assert payload == ["kit/__init__.py", "kit/data.json"]

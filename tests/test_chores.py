@@ -84,7 +84,7 @@ def test_new_module_package_passes_its_own_test_install(
 
     repo = Repository.open(root)
     assert repo.source("greeter").summary == "Greets people."
-    report = test_install(repo, "greeter", progress=lambda line: None)
+    report = test_install(repo.resolve("greeter"), progress=lambda line: None)
     assert report.tests_run
     assert [name for name, _ in report.steps][-2:] == ["tests", "check"]  # twine last
 
@@ -106,7 +106,7 @@ def test_new_folder_package_with_cli_passes_its_own_test_install(
         "tests/test_cli.py",
         "tests/test_greet.py",
     ]
-    report = test_install(Repository.open(root), "hello_cli", progress=lambda line: None)
+    report = test_install(Repository.open(root).resolve("hello_cli"), progress=lambda line: None)
     steps = [name for name, _ in report.steps]
     assert "cli" in steps and report.tests_run  # hello_cli --help ran, and the tests
     assert "hello_cli/cli.py" in report.wheel_files
@@ -123,7 +123,7 @@ def test_new_api_package_passes_its_own_test_install(
     repo = Repository.open(root)
     assert repo.source("greet_api").test_dependencies == ["httpx"]
     assert "httpx" in [r.key for r in repo.test_inference("greet_api").required]
-    report = test_install(repo, "greet_api", progress=lambda line: None)
+    report = test_install(repo.resolve("greet_api"), progress=lambda line: None)
     assert report.tests_run
     assert "greet_api/routes.py" in report.wheel_files
     # The route test is not skipped when a dependency is missing: it imports them plainly.
@@ -148,7 +148,9 @@ def test_new_api_and_app_scaffold_builds_with_routes_and_app(make_repo: RepoFact
     ]
     assert assigned == ["router"]
     assert (folder / "app.py").is_file() and folder / "tests" / "test_routes.py" in made.files
-    _, artifacts, files = build_and_check(Repository.open(root), "webby", progress=lambda _: None)
+    _, artifacts, files = build_and_check(
+        Repository.open(root).resolve("webby"), progress=lambda _: None
+    )
     assert {"webby/routes.py", "webby/app.py", "webby/__init__.py"} <= set(files)
     with zipfile.ZipFile(artifacts.wheel) as wheel:
         assert not any("/tests/" in name for name in wheel.namelist())
@@ -277,7 +279,7 @@ def test_renamed_folder_package_outside_git_still_passes_its_test_install(
     new = root / "packages" / "new_name"
     assert 'files("new_name")' in (new / "data.py").read_text()
     assert new / "cli.py" in report.rewritten and new / "tests" / "test_data.py" in report.rewritten
-    result = test_install(Repository.open(root), "new_name", progress=lambda _: None)
+    result = test_install(Repository.open(root).resolve("new_name"), progress=lambda _: None)
     assert result.tests_run and "cli" in [name for name, _ in result.steps]
 
 
@@ -319,7 +321,7 @@ def test_renamed_example_unitconv_passes_its_test_install_and_lists_what_is_left
     ) in mentioned
     assert not any(path.startswith(".packyard/") for path, _ in mentioned)
 
-    result = test_install(Repository.open(root), "metric_conv", progress=lambda _: None)
+    result = test_install(Repository.open(root).resolve("metric_conv"), progress=lambda _: None)
     assert result.tests_run and "cli" in [name for name, _ in result.steps]
 
 

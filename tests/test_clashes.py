@@ -56,7 +56,7 @@ def test_test_install_checks_guessed_names_and_prints_the_warnings(
     repo = Repository.open(_legacy_repo(make_repo, local_index))
     lines: list[str] = []
     with pytest.raises(InferenceError, match="notonthetestindex"):
-        test_install(repo, "legacy", progress=lines.append)
+        test_install(repo.resolve("legacy"), progress=lines.append)
     warnings = [line for line in lines if line.startswith("warning: ")]
     assert any("packages/legacy.py:3" in w and "not in any import map" in w for w in warnings)
     assert not any(line.startswith("[build]") for line in lines)  # nothing built
@@ -79,7 +79,7 @@ def test_new_package_named_like_an_index_project_gets_a_warning(
     assert local_index.simple_url in warning[0]
     # The test-install says it again, and that nothing the package installs needs it.
     lines: list[str] = []
-    test_install(Repository.open(root), "click", progress=lines.append)
+    test_install(Repository.open(root).resolve("click"), progress=lines.append)
     (warning,) = [line for line in lines if "dependency confusion" in line]
     assert warning.startswith("warning: packages/click.py:")
     assert "none of the requirements of click, its extras and its tests needs it" in warning
@@ -105,7 +105,7 @@ def test_a_package_that_would_displace_a_requirement_fails_the_test_install(
     )
     lines: list[str] = []
     with pytest.raises(PackageError) as caught:
-        test_install(Repository.open(root), "idna", progress=lines.append)
+        test_install(Repository.open(root).resolve("idna"), progress=lines.append)
     text = caught.value.render()
     assert "packages/idna.py" in text
     assert "'idna'" in text and "httpx" in text and "downgrade" in text

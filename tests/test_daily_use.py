@@ -268,7 +268,7 @@ def test_requirements_session_writes_checks_and_installs_the_lock(
     repo = Repository.open(root)
     assert lock_path(repo.package("web")) == path
     venv = tmp_path / "venv"
-    test_install(repo, "web", venv_dir=venv, locked=True, progress=lambda _: None)
+    test_install(repo.resolve("web"), venv_dir=venv, locked=True, progress=lambda _: None)
     listed = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
         capture_output=True,

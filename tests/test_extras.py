@@ -106,7 +106,7 @@ def test_extra_file_without_its_object_is_refused(make_repo, file, text, missing
     root = make_repo({"packages/web/__init__.py": '"""Web."""\n', f"packages/web/{file}": text})
     repo = Repository.open(root)
     with pytest.raises(PackageError, match=f"no module-level {missing}") as info:
-        assemble(repo, "web")
+        assemble(repo.resolve("web"))
     assert info.value.path == root / "packages" / "web" / file
     assert info.value.hint
     assert not (root / "build" / "web").exists()

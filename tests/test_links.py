@@ -78,7 +78,7 @@ def test_link_is_downloaded_checked_and_shipped_under_its_name(make_repo, server
     link = f"# a binary table\n{_url(server, '/data.bin')}\nsha256 = {DATA_SHA256}  # checked\n"
     root = _repo(make_repo, link)
     repo = Repository.open(root)
-    tree, artifacts, files = build_and_check(repo, "geo", progress=lambda _: None)
+    tree, artifacts, files = build_and_check(repo.resolve("geo"), progress=lambda _: None)
     assert "geo/artifacts/data/table.bin" in tree.shipped
     assert not any(name.endswith(".link") for name in files)
     with zipfile.ZipFile(artifacts.wheel) as wheel:
@@ -90,7 +90,7 @@ def test_link_is_downloaded_checked_and_shipped_under_its_name(make_repo, server
     assert (root / "packages/geo/artifacts/data/table.bin.link").read_text() == link
     # With a sha256 the download is cached: the next build does not ask the server.
     hits = server.hits["/data.bin"]
-    assemble(repo, "geo")
+    assemble(repo.resolve("geo"))
     assert server.hits["/data.bin"] == hits
     assert (root / "build/geo/geo/artifacts/data/table.bin").read_bytes() == DATA
 
@@ -99,7 +99,7 @@ def test_wrong_checksum_fails_and_leaves_no_build_tree(make_repo, server) -> Non
     wrong = "0" * 64
     root = _repo(make_repo, f"{_url(server, '/data.bin')}\n\nsha256={wrong}\n")
     with pytest.raises(LinkError, match="does not match the sha256") as info:
-        assemble(Repository.open(root), "geo")
+        assemble(Repository.open(root).resolve("geo"))
     assert info.value.line == 3
     assert info.value.path == root / "packages/geo/artifacts/data/table.bin.link"
     assert DATA_SHA256 in info.value.message and "new sha256" in (info.value.hint or "")
@@ -112,7 +112,7 @@ def test_unreachable_url_names_the_link(make_repo) -> None:
     closed = free_port()  # nothing listens there
     root = _repo(make_repo, f"http://127.0.0.1:{closed}/data.bin\n")
     with pytest.raises(LinkError, match="cannot download") as info:
-        assemble(Repository.open(root), "geo")
+        assemble(Repository.open(root).resolve("geo"))
     assert info.value.line == 1
     assert "reach" in (info.value.hint or "")
     assert not (root / "build" / "geo").exists()
@@ -121,14 +121,14 @@ def test_unreachable_url_names_the_link(make_repo) -> None:
 def test_http_error_status(make_repo, server) -> None:
     root = _repo(make_repo, _url(server, "/missing.bin"))
     with pytest.raises(LinkError, match="answered HTTP 404"):
-        assemble(Repository.open(root), "geo")
+        assemble(Repository.open(root).resolve("geo"))
 
 
 @pytest.mark.parametrize("path", ["/big.bin", "/chunked.bin"])
 def test_size_limit(make_repo, server, path: str) -> None:
     root = _repo(make_repo, f"{_url(server, path)}\nmax-bytes = 4096\n")
     with pytest.raises(LinkError, match="larger than the limit of 4096 bytes") as info:
-        assemble(Repository.open(root), "geo")
+        assemble(Repository.open(root).resolve("geo"))
     assert "max-bytes" in (info.value.hint or "")
 
 
@@ -137,12 +137,12 @@ def test_file_and_link_of_the_same_name_are_refused(make_repo, server) -> None:
         make_repo, _url(server, "/data.bin"), **{"packages/geo/artifacts/data/table.bin": "x"}
     )
     with pytest.raises(PackageError, match=r"both artifacts/data/table\.bin and"):
-        assemble(Repository.open(root), "geo")
+        assemble(Repository.open(root).resolve("geo"))
 
 
 def test_a_link_outside_artifacts_ships_as_it_is(make_repo, server) -> None:
     root = _repo(make_repo, _url(server, "/data.bin"), **{"packages/geo/notes.link": "not a URL"})
-    tree = assemble(Repository.open(root), "geo")
+    tree = assemble(Repository.open(root).resolve("geo"))
     assert "geo/notes.link" in tree.shipped
     assert (tree.path / "geo/notes.link").read_text() == "not a URL"
 
@@ -218,7 +218,7 @@ def test_a_trickling_server_meets_the_deadline(make_repo, trickle: str) -> None:
     root = _repo(make_repo, f"{trickle}\ntimeout = 1.5\n")
     start = time.monotonic()
     with pytest.raises(LinkError, match=r"did not finish within 1\.5 seconds") as info:
-        build_and_check(Repository.open(root), "geo", progress=lambda _: None)
+        build_and_check(Repository.open(root).resolve("geo"), progress=lambda _: None)
     assert time.monotonic() - start < 10
     assert info.value.line == 1 and "timeout = SECONDS" in (info.value.hint or "")
     assert not (root / "build" / "geo").exists()

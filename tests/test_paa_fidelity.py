@@ -124,11 +124,13 @@ def test_a_paa_repository_moves_over_and_its_packages_pass(
     assert [r.key for r in repo.test_inference("store_db").requirements] == ["pytest", "pyyaml"]
 
     # The stale pin installs as pinned from the index: put store-db 0.1.1 there.
-    _, artifacts, _ = build_and_check(repo, "store_db", version="0.1.1", progress=lambda _: None)
+    _, artifacts, _ = build_and_check(
+        repo.resolve("store_db", version="0.1.1"), progress=lambda _: None
+    )
     shutil.copy2(artifacts.wheel, local_index.directory / artifacts.wheel.name)
     for name in ("store_db", "store_cli"):
         lines: list[str] = []
-        report = test_install(Repository.open(root), name, progress=lines.append)
+        report = test_install(Repository.open(root).resolve(name), progress=lines.append)
         assert report.tests_run
         if name == "store_cli":
             [warning] = report.warnings

@@ -326,7 +326,7 @@ def test_imported_package_passes_its_test_install_and_continues_the_version_line
     repo = Repository.open(root)
     assert repo.version("shoutbox") == "0.2.1"
     assert "tensorflow" not in json.dumps(repo.project_table("shoutbox"))  # the #- import
-    report = test_install(repo, "shoutbox", progress=lambda _: None)
+    report = test_install(repo.resolve("shoutbox"), progress=lambda _: None)
     assert report.tests_run
     assert "shoutbox/artifacts/banner.txt" in report.wheel_files
     assert "shoutbox/components/shoutbox_deps/formatter.py" in report.wheel_files

@@ -230,7 +230,7 @@ def test_real_module_with_test_folder_installs_and_passes(
     root = _greetkit(make_repo, _index(local_index))
     repo = Repository.open(root)
     venv = tmp_path / "venv"
-    report = test_install(repo, "greetkit", venv_dir=venv, progress=_quiet)
+    report = test_install(repo.resolve("greetkit"), venv_dir=venv, progress=_quiet)
     assert report.version == "1.17.0" and report.tests_run
     assert "cli" in [step for step, _ in report.steps]
     assert report.artifacts is not None
@@ -266,10 +266,10 @@ def test_doctests_follow_the_settings(make_repo: RepoFactory, local_index: Local
         packyard=_index(local_index) + "doctests = false\n",
     )
     repo = Repository.open(root)
-    assert not test_install(repo, "illus", progress=_quiet).tests_run
-    assert test_install(repo, "fdoc", progress=_quiet).tests_run
+    assert not test_install(repo.resolve("illus"), progress=_quiet).tests_run
+    assert test_install(repo.resolve("fdoc"), progress=_quiet).tests_run
     with pytest.raises(CommandFailed) as info:
-        test_install(repo, "ondoc", progress=_quiet)
+        test_install(repo.resolve("ondoc"), progress=_quiet)
     assert info.value.step == "tests" and "1 failed" in info.value.render()
 
 
@@ -289,9 +289,9 @@ def test_lazy_module_and_broken_test_module(
         packyard=_index(local_index),
     )
     repo = Repository.open(root)
-    assert test_install(repo, "lazy", progress=_quiet).tests_run
+    assert test_install(repo.resolve("lazy"), progress=_quiet).tests_run
     with pytest.raises(CommandFailed) as info:
-        test_install(repo, "badtest", progress=_quiet)
+        test_install(repo.resolve("badtest"), progress=_quiet)
     text = info.value.render()
     assert info.value.step == "tests"
     assert "test_badtest.py:3" in text and "fixture data missing" in text
@@ -301,7 +301,7 @@ def test_lazy_module_and_broken_test_module(
 def test_build_writes_the_version_into_the_built_module(make_repo: RepoFactory) -> None:
     root = make_repo({"packages/nover.py": '#!/usr/bin/env python\n"""No version."""\nX = 1\n'})
     repo = Repository.open(root)
-    tree, artifacts, _ = build_and_check(repo, "nover", progress=_quiet)
+    tree, artifacts, _ = build_and_check(repo.resolve("nover"), progress=_quiet)
     built = (tree.path / "nover.py").read_text("utf-8")
     assert built.splitlines()[:3] == [
         "#!/usr/bin/env python",

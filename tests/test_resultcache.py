@@ -30,11 +30,9 @@ BASE = {
 
 
 def _key(root: Path, name: str) -> str:
-    repo = Repository.open(root)
-    siblings, requirements = install_needs(repo, name)
-    key = KeyMaker(repo, repo.config.index_url).key(
-        name, siblings=siblings, requirements=requirements
-    )
+    resolved = Repository.open(root).resolve(name)
+    _, requirements = install_needs(resolved)
+    key = KeyMaker(resolved.config.index_url).key(resolved, requirements=requirements)
     assert key is not None
     return key.digest
 
@@ -112,26 +110,28 @@ def test_a_pass_is_cached_a_failure_never(make_repo, local_index, monkeypatch) -
         },
         packyard=f'index-url = "{local_index.simple_url}"\n',
     )
-    cache = ResultCache.of(Repository.open(root)).folder
+    cache = ResultCache.of(Repository.open(root).config).folder
     with pytest.raises(CommandFailed):
-        test_install(Repository.open(root), "adder", progress=_quiet, use_cache=True)
+        test_install(Repository.open(root).resolve("adder"), progress=_quiet, use_cache=True)
     assert not cache.exists() or not list(cache.glob("*.json"))
     with pytest.raises(CommandFailed):  # still not cached: it runs (and fails) again
-        test_install(Repository.open(root), "adder", progress=_quiet, use_cache=True)
+        test_install(Repository.open(root).resolve("adder"), progress=_quiet, use_cache=True)
 
     (root / "packages/adder.py").write_text('"""Add."""\n\n\ndef add(a, b):\n    return a + b\n')
-    report = test_install(Repository.open(root), "adder", progress=_quiet, use_cache=True)
+    report = test_install(Repository.open(root).resolve("adder"), progress=_quiet, use_cache=True)
     assert report.cached_at is None and report.tests_run
     assert len(list(cache.glob("*.json"))) == 1
 
     lines: list[str] = []
-    hit = test_install(Repository.open(root), "adder", progress=lines.append, use_cache=True)
+    hit = test_install(
+        Repository.open(root).resolve("adder"), progress=lines.append, use_cache=True
+    )
     assert hit.cached_at is not None and hit.steps == [] and hit.artifacts is None
     assert lines[-1].startswith(f"cached: passed at {hit.cached_at} (key ")
     # releases (use_cache False) and PACKYARD_NO_CACHE always run
-    assert test_install(Repository.open(root), "adder", progress=_quiet).steps
+    assert test_install(Repository.open(root).resolve("adder"), progress=_quiet).steps
     monkeypatch.setenv("PACKYARD_NO_CACHE", "1")
-    bypassed = test_install(Repository.open(root), "adder", progress=_quiet, use_cache=True)
+    bypassed = test_install(Repository.open(root).resolve("adder"), progress=_quiet, use_cache=True)
     assert bypassed.cached_at is None and bypassed.steps
 
 

@@ -51,7 +51,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamesp
     shutil.copytree(
         EXAMPLE, root / "packages" / "wordstats", ignore=shutil.ignore_patterns("__pycache__")
     )
-    _, artifacts, _ = build_and_check(Repository.open(root), "wordstats", progress=lambda _: None)
+    _, artifacts, _ = build_and_check(
+        Repository.open(root).resolve("wordstats"), progress=lambda _: None
+    )
     venv = create_venv(base / "venv")
     site = subprocess.run(
         [venv.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

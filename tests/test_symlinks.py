@@ -35,7 +35,7 @@ def test_links_inside_the_package_ship_as_their_targets(make_repo: RepoFactory) 
     package = root / "packages" / "probe"
     (package / "artifacts" / "alias.txt").symlink_to("real.txt")
     (package / "tables").symlink_to("data", target_is_directory=True)  # a folder link
-    _, artifacts, files = build_and_check(Repository.open(root), "probe", progress=_quiet)
+    _, artifacts, files = build_and_check(Repository.open(root).resolve("probe"), progress=_quiet)
     assert {"probe/artifacts/alias.txt", "probe/tables/table.csv", "probe/data/table.csv"} <= set(
         files
     )
@@ -71,7 +71,7 @@ def test_a_link_leading_outside_is_refused_and_nothing_is_built(
     path = root / "packages" / "probe" / link
     path.symlink_to(target)
     with pytest.raises(PackageError) as info:
-        build_and_check(Repository.open(root), "probe", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("probe"), progress=_quiet)
     error = info.value
     assert error.path == path
     assert f"{path.name} -> {target}" in error.message and "outside the package" in error.message
@@ -85,11 +85,11 @@ def test_a_dangling_link_and_a_loop_are_refused(make_repo: RepoFactory) -> None:
     package = root / "packages" / "probe"
     (package / "artifacts" / "gone.txt").symlink_to("missing.txt")
     with pytest.raises(PackageError, match="points to nothing"):
-        build_and_check(Repository.open(root), "probe", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("probe"), progress=_quiet)
     (package / "artifacts" / "gone.txt").unlink()
     (package / "data" / "again").symlink_to("..", target_is_directory=True)
     with pytest.raises(PackageError, match="a loop"):
-        build_and_check(Repository.open(root), "probe", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("probe"), progress=_quiet)
     assert not (root / "build" / "probe").exists()
 
 
@@ -98,7 +98,7 @@ def test_a_package_that_is_itself_a_link_is_refused(form: str, make_repo: RepoFa
     root = make_repo({"other/tool.py": '"""Tool."""\n', "other/tool/__init__.py": '"""Tool."""\n'})
     (root / "packages" / form).symlink_to(root / "other" / form)
     with pytest.raises(PackageError, match="is a symbolic link") as info:
-        build_and_check(Repository.open(root), "tool", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("tool"), progress=_quiet)
     assert info.value.path == root / "packages" / form
     assert not (root / "build" / "tool").exists()
 

@@ -28,7 +28,7 @@ def _quiet(_: str) -> None:
 def test_examples_test_install(examples_repo: Path, name: str) -> None:
     repo = Repository.open(examples_repo)
     lines: list[str] = []
-    report = test_install(repo, name, progress=lines.append)
+    report = test_install(repo.resolve(name), progress=lines.append)
     steps = [step for step, _ in report.steps]
     assert steps[:3] == ["assemble", "build", "check"]
     assert {"venv", "install", "import", "tests"} <= set(steps)
@@ -42,7 +42,7 @@ def test_examples_test_install(examples_repo: Path, name: str) -> None:
 
 def test_folder_package_wheel_holds_exactly_its_files(examples_repo: Path) -> None:
     repo = Repository.open(examples_repo)
-    tree, artifacts, files = build_and_check(repo, "unitconv", progress=_quiet)
+    tree, artifacts, files = build_and_check(repo.resolve("unitconv"), progress=_quiet)
     payload = sorted(f for f in files if not f.startswith("unitconv-0.0.0.dist-info/"))
     source = examples_repo / "packages" / "unitconv"
     expected = sorted(
@@ -83,7 +83,7 @@ def test_failing_tests_name_the_step(make_repo, local_index) -> None:
         packyard=f'index-url = "{local_index.simple_url}"\n',
     )
     with pytest.raises(CommandFailed) as info:
-        test_install(Repository.open(root), "adder", progress=_quiet)
+        test_install(Repository.open(root).resolve("adder"), progress=_quiet)
     assert info.value.step == "tests"
     assert "1 failed" in info.value.render()
 
@@ -96,7 +96,7 @@ def test_failing_doctest_fails(make_repo, local_index) -> None:
         packyard=f'index-url = "{local_index.simple_url}"\n',
     )
     with pytest.raises(CommandFailed) as info:
-        test_install(Repository.open(root), "halver", progress=_quiet)
+        test_install(Repository.open(root).resolve("halver"), progress=_quiet)
     assert info.value.step == "tests"
 
 
@@ -109,7 +109,7 @@ def test_unknown_dependency_fails_at_install(make_repo, local_index) -> None:
         'import-map = { zzz_not_there_qq = "zzz-not-there-qq" }\n',
     )
     with pytest.raises(CommandFailed) as info:
-        test_install(Repository.open(root), "needy", progress=_quiet)
+        test_install(Repository.open(root).resolve("needy"), progress=_quiet)
     assert info.value.step == "install"
     assert "zzz-not-there-qq" in info.value.render()
 
@@ -120,7 +120,7 @@ def test_import_failure_names_the_step(make_repo, local_index) -> None:
         packyard=f'index-url = "{local_index.simple_url}"\n',
     )
     with pytest.raises(CommandFailed) as info:
-        test_install(Repository.open(root), "boom", progress=_quiet)
+        test_install(Repository.open(root).resolve("boom"), progress=_quiet)
     assert info.value.step == "import"
     assert "boom at import" in info.value.render()
 
@@ -134,7 +134,7 @@ def test_sibling_cycle_is_an_error(make_repo) -> None:
         }
     )
     with pytest.raises(InferenceError) as info:
-        build_and_check(Repository.open(root), "alpha", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("alpha"), progress=_quiet)
     assert "alpha -> beta -> gamma -> alpha" in info.value.message
     assert not (root / "build" / "alpha").exists()
 
@@ -142,7 +142,7 @@ def test_sibling_cycle_is_an_error(make_repo) -> None:
 def test_syntax_error_leaves_nothing_built(make_repo) -> None:
     root = make_repo({"packages/bad.py": '"""Bad."""\nif True\n    pass\n'})
     with pytest.raises((InferenceError, PackageError)) as info:
-        build_and_check(Repository.open(root), "bad", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("bad"), progress=_quiet)
     assert info.value.line == 2
     assert not (root / "build" / "bad").exists()
     assert not (root / "dist" / "bad").exists()
@@ -156,7 +156,7 @@ def test_cli_without_main_is_refused(make_repo) -> None:
         }
     )
     with pytest.raises(PackageError, match="no module-level 'main'"):
-        build_and_check(Repository.open(root), "kit", progress=_quiet)
+        build_and_check(Repository.open(root).resolve("kit"), progress=_quiet)
 
 
 def test_nox_lists_and_runs_a_package_session(examples_repo: Path) -> None:

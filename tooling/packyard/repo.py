@@ -30,6 +30,13 @@ from packyard.package.discovery import (
 )
 from packyard.package.extras import entry_points, extra_files, extras_imported_by_core
 from packyard.package.metadata import PackageSource, read_package
+from packyard.package.resolved import (
+    ResolvedPackage,
+    StalePin,
+    relative_to_root,
+    sibling_requirements_in,
+    stale_pins_in,
+)
 from packyard.package.testfiles import collected_test_files
 from packyard.versions.tracking import UNRELEASED_VERSION, current_version
 
@@ -275,6 +282,75 @@ class Repository:
 
         visit(start, [])
         return order
+
+    def stale_pins(self, name: str) -> list[StalePin]:
+        """The sibling requirements of a package's metadata that exclude the repository's
+        version of the sibling (see :mod:`packyard.building.siblings`).
+
+        Raises:
+            PackyardError: the package cannot be read or its requirements inferred.
+        """
+        package = self.package(name)
+        where = relative_to_root(self.source(name).project_origin or package.path, self.config.root)
+        dists = [p.dist_name for p in self.packages.values()]
+        pins = sibling_requirements_in(self.project_table(name), dists, package.dist_name)
+
+        def repository_version(dist: str) -> tuple[str, str]:
+            sibling = self.package(dist).name
+            return sibling, self.version(sibling)
+
+        return stale_pins_in(package.name, pins, repository_version, where)
+
+    def resolve(self, name: str, *, version: str | None = None) -> ResolvedPackage:
+        """Everything the build and the test-install of a package read, asked once (see
+        :class:`packyard.package.resolved.ResolvedPackage`): the front doors call this and
+        pass the result down the pipeline.
+
+        Args:
+            name: the package (import or distribution name).
+            version: the PEP 440 version to build; the current one when None. Its pending
+                release (:attr:`pending_releases`) is read now: set it first.
+
+        Raises:
+            InferenceError: a sibling cycle, a syntax error; PackageError, ConfigError as
+            in :meth:`source`, :meth:`inference` and :meth:`project_table`.
+        """
+        package = self.package(name)
+        tests = self.test_inference(name)
+        needed = self.sibling_closure(name)  # then the tests' siblings, with theirs
+        for sibling in sorted(tests.siblings - {package.name}):
+            for other in [*self.sibling_closure(sibling), sibling]:
+                if other not in needed and other != package.name:
+                    needed.append(other)
+        # A stale pin's sibling comes from the index as pinned, not from the repository.
+        stale = [pin for n in [package.name, *needed] for pin in self.stale_pins(n)]
+        pinned = {pin.sibling for pin in stale}
+        siblings = tuple(self._resolved(s) for s in needed if s not in pinned)
+        return self._resolved(name, version, tests, siblings, tuple(stale))
+
+    def _resolved(
+        self,
+        name: str,
+        version: str | None = None,
+        tests: Inference | None = None,
+        siblings: tuple[ResolvedPackage, ...] = (),
+        stale: tuple[StalePin, ...] = (),
+    ) -> ResolvedPackage:
+        package = self.package(name)
+        return ResolvedPackage(
+            package=package,
+            source=self.source(name),
+            config=self.config,
+            version=version or self.version(name),
+            project=self.project_table(name, version=version),
+            inference=self.inference(name),
+            extra_inferences=dict(self.extra_inferences(name)),
+            test_inference=tests,
+            sibling_closure=tuple(self.sibling_closure(name)),
+            siblings=siblings,
+            stale=stale,
+            pending=self.pending_releases.get(package.name),
+        )
 
     def project_table(self, name: str, *, version: str | None = None) -> dict[str, Any]:
         """The PEP 621 ``[project]`` table of a package.

@@ -132,8 +132,7 @@ def _run_test_install(session: Any, repo: Repository, name: str, *, cache: bool)
 
     args = split_test_args(session.posargs)
     run_pipeline(
-        repo,
-        name,
+        repo.resolve(name),
         progress=session.log,
         pytest_args=args.pytest,
         locked=args.locked,
@@ -179,7 +178,7 @@ def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None])
 
     wheels = {}
     for sibling in siblings_from_repository(repo, name)[0]:
-        _, artifacts, _ = build_and_check(repo, sibling, progress=progress)
+        _, artifacts, _ = build_and_check(repo.resolve(sibling), progress=progress)
         wheels[repo.package(sibling).dist_name] = artifacts.wheel
     return wheels
 
@@ -201,7 +200,15 @@ def requirements(session: Any, root: Path, name: str) -> None:
         path = lock_path(repo.package(name))
         relative = path.relative_to(repo.config.root)
         if "--check" in session.posargs:
-            check_lock(path, sorted({row.line for row in lock_inputs(repo, name)}))
+            check_lock(
+                path,
+                sorted(
+                    {
+                        row.line
+                        for row in lock_inputs(repo.inference(name), repo.extra_inferences(name))
+                    }
+                ),
+            )
             session.log(f"{relative} is up to date")
             return
         warnings = [*repo.inference(name).warnings]

@@ -26,8 +26,8 @@ from packyard.package.links import Link, fetch, link_target, read_link
 from packyard.package.longdesc import RST
 from packyard.package.metadata import read_source
 from packyard.package.module_version import with_version
+from packyard.package.resolved import ResolvedPackage
 from packyard.package.symlinks import check_package_path, package_files
-from packyard.repo import Repository
 from packyard.versions.tracking import with_changelog
 
 #: The build backend of generated projects (installed with packyard, so builds need no
@@ -160,27 +160,24 @@ def _validator():  # type: ignore[no-untyped-def]
     return _VALIDATOR
 
 
-def assemble(repo: Repository, name: str, *, version: str | None = None) -> BuildTree:
+def assemble(resolved: ResolvedPackage) -> BuildTree:
     """Write ``build/NAME/`` for a package.
 
     Args:
-        repo: the repository.
-        name: the package (import or distribution name).
-        version: the PEP 440 version; the package's current version when None.
+        resolved: the package at the version to build, with its PEP 621 table and its
+            pending release (see :meth:`packyard.repo.Repository.resolve`).
 
     Returns:
         The assembled tree.
 
     Raises:
-        PackageError: the package is unknown, cannot be read, ``cli.py`` has no
-            ``main``, ``routes.py`` no ``router``, ``mcp.py`` no ``mcp``.
+        PackageError: a file cannot be read, ``cli.py`` has no ``main``, ``routes.py``
+            no ``router``, ``mcp.py`` no ``mcp``.
         ConfigError: its metadata or an ``artifacts/*.link`` file is invalid.
         LinkError: a link's download failed or does not match its sha256.
-        InferenceError: a syntax error or a sibling cycle.
     """
-    package = repo.package(name)
-    source = repo.source(name)
-    project = repo.project_table(name, version=version)
+    package, source, config = resolved.package, resolved.source, resolved.config
+    project = resolved.project
     origin = source.project_origin or package.metadata_file
     document = pyproject_document(project, package)
     validate_pyproject(document, origin=origin)
@@ -193,7 +190,7 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
         inside: read_link(src) for inside, src in files.items() if Path(inside).name != src.name
     }
 
-    build_root = repo.config.build_dir
+    build_root = config.build_dir
     build_root.mkdir(parents=True, exist_ok=True)
     final = build_root / package.name
     staging = Path(tempfile.mkdtemp(prefix=f".{package.name}-", dir=build_root))
@@ -202,7 +199,7 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
             target = staging / inside
             target.parent.mkdir(parents=True, exist_ok=True)
             if inside in links:
-                fetch(links[inside], target, cache_dir=repo.config.state_dir / "cache" / "links")
+                fetch(links[inside], target, cache_dir=config.state_dir / "cache" / "links")
             elif src == package.metadata_file:  # NAME.__version__ is the built version
                 shutil.copy2(src, target)
                 target.write_text(with_version(read_source(src), project["version"]), "utf-8")
@@ -215,10 +212,10 @@ def assemble(repo: Repository, name: str, *, version: str | None = None) -> Buil
             shutil.copy2(package.license_file, staging / "LICENSE")
         description = with_changelog(
             source.description,
-            repo.config.state_dir,
+            config.state_dir,
             package.name,
             project["version"],
-            pending=repo.pending_releases.get(package.name),
+            pending=resolved.pending,
             rst=source.description_type == RST,
         )
         (staging / "README.md").write_text(description, encoding="utf-8")

@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import TextIO
 
 from packyard.building.resultcache import KeyMaker, ResultCache, cache_disabled
+from packyard.building.testvenv import install_needs
 from packyard.building.venvs import find_uv
 from packyard.errors import CommandFailed, PackyardError
+from packyard.package.resolved import ResolvedPackage
 from packyard.repo import Repository
 
 #: The results a package can have.
@@ -106,14 +108,13 @@ def _job(
             stream.flush()
 
         try:
-            repo = Repository.open(Path(root))
+            resolved = Repository.open(Path(root)).resolve(name)
             if kind == "build":
-                _, artifacts, _ = build_and_check(repo, name, progress=progress)
+                _, artifacts, _ = build_and_check(resolved, progress=progress)
                 wheel, result = artifacts.wheel, PASSED
             else:
                 report = test_install(
-                    repo,
-                    name,
+                    resolved,
                     progress=progress,
                     use_cache=use_cache,
                     sibling_wheels={k: Path(v) for k, v in wheels.items()},
@@ -192,21 +193,19 @@ def run_many(
     Raises:
         PackageError: an unknown package name (before anything runs).
     """
-    from packyard.building.testvenv import install_needs
-
     wanted = list(dict.fromkeys(repo.package(n).name for n in names))
     root = repo.config.root
     logs = log_dir(root)
     needs: dict[str, list[str]] = {}
-    plans: dict[str, tuple[list[str], list[str]]] = {}
+    plans: dict[str, ResolvedPackage] = {}
     for name in wanted:
         try:
-            plans[name] = install_needs(repo, name)
-            needs[name] = plans[name][0]
+            plans[name] = repo.resolve(name)
+            needs[name] = install_needs(plans[name])[0]
         except PackyardError:
             needs[name] = []  # the job itself reports the error, with its log
     workers = jobs or default_jobs()
-    done = _cache_hits(repo, plans, workers, logs) if use_cache and not cache_disabled() else {}
+    done = _cache_hits(plans, workers, logs) if use_cache and not cache_disabled() else {}
     pending = [name for name in _ordered(wanted, needs) if name not in done]
     built: dict[str, Path] = {}  # sibling -> wheel made in this run
     broken: dict[str, str] = {}  # sibling -> why no wheel could be made
@@ -275,30 +274,22 @@ def run_many(
     return [done[name] for name in wanted]
 
 
-def _cache_hits(
-    repo: Repository,
-    plans: dict[str, tuple[list[str], list[str]]],
-    workers: int,
-    logs: Path,
-) -> dict[str, Outcome]:
+def _cache_hits(plans: dict[str, ResolvedPackage], workers: int, logs: Path) -> dict[str, Outcome]:
     """The packages whose test-install is a cache hit, found here, without starting a
-    worker: their keys' input parts one after the other (the repository's caches are not
-    shared between threads), then the resolutions, ``workers`` at a time."""
-    maker = KeyMaker(repo, repo.config.index_url)
-    usable = {}
-    for name, (siblings, _) in plans.items():
-        try:
-            for member in [name, *siblings]:
-                maker.input_key(member)
-            usable[name] = plans[name]
-        except PackyardError:
-            continue  # its job reports the error
+    worker: their keys' input parts one after the other (shared between packages), then
+    the resolutions, ``workers`` at a time."""
+    if not plans:
+        return {}
+    config = next(iter(plans.values())).config
+    maker = KeyMaker(config.index_url)
+    for resolved in plans.values():
+        for member in [resolved, *resolved.siblings]:
+            maker.input_key(member)
 
     def check(name: str) -> Outcome | None:
         start = time.perf_counter()
-        siblings, requirements = usable[name]
-        key = maker.key(name, siblings=siblings, requirements=requirements)
-        hit = ResultCache.of(repo).lookup(key) if key is not None else None
+        key = maker.key(plans[name], requirements=install_needs(plans[name])[1])
+        hit = ResultCache.of(config).lookup(key) if key is not None else None
         if hit is None or key is None:
             return None
         log = logs / f"{name}.log"
@@ -308,7 +299,7 @@ def _cache_hits(
 
     find_uv()  # sysconfig's first use is not thread-safe: it happens here, before the threads
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        found = dict(zip(usable, threads.map(check, usable), strict=True))
+        found = dict(zip(plans, threads.map(check, plans), strict=True))
     return {name: outcome for name, outcome in found.items() if outcome is not None}
 
 

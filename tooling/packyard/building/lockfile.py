@@ -29,7 +29,7 @@ got a new release.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +39,7 @@ from packaging.utils import canonicalize_name
 
 from packyard.errors import PackageError
 from packyard.fsutil import write_text_atomic
-from packyard.inference.requirements import InferredRequirement
+from packyard.inference.requirements import Inference, InferredRequirement
 from packyard.package.discovery import Package
 
 if TYPE_CHECKING:
@@ -232,19 +232,17 @@ class LockInput:
     group: str
 
 
-def lock_inputs(repo: Repository, name: str) -> list[LockInput]:
+def lock_inputs(core: Inference, extras: Mapping[str, Inference]) -> list[LockInput]:
     """The inferred requirements of a package's core, its extras and its optional imports.
 
-    Raises:
-        PackyardError: the package cannot be read (see :meth:`Repository.inference`).
+    Args:
+        core: the core's inferred requirements (:meth:`Repository.inference`).
+        extras: extra name -> the requirements it adds (:meth:`Repository.extra_inferences`).
     """
     from packyard.package.extras import with_extra
 
-    rows = [
-        LockInput(r, r.pep508(), "optional" if r.optional else CORE)
-        for r in repo.inference(name).requirements
-    ]
-    for extra, found in repo.extra_inferences(name).items():
+    rows = [LockInput(r, r.pep508(), "optional" if r.optional else CORE) for r in core.requirements]
+    for extra, found in extras.items():
         rows += [
             LockInput(r, r.pep508(), "optional")
             if r.optional
@@ -279,10 +277,9 @@ def write_lock(
             :func:`packyard.building.lock.compile_requirements`).
     """
     from packyard.building.lock import compile_requirements
-    from packyard.inference.requirements import Inference
 
     package = repo.package(name)
-    rows = lock_inputs(repo, name)
+    rows = lock_inputs(repo.inference(name), repo.extra_inferences(name))
     for row in rows:
         where = ", ".join(row.requirement.locations[:2])
         progress(f"  {row.line:<40} {row.requirement.rule:<16} {where}")

@@ -44,11 +44,12 @@ from packaging.utils import canonicalize_name
 
 from packyard import __version__
 from packyard.building.venvs import clean_env, find_uv
+from packyard.config import RepoConfig
 from packyard.errors import CommandFailed
 from packyard.fsutil import write_text_atomic
 from packyard.package.discovery import is_ignored
+from packyard.package.resolved import ResolvedPackage
 from packyard.proc import run
-from packyard.repo import Repository
 
 #: Set to a non-empty value other than ``0`` to bypass the cache.
 NO_CACHE_VARIABLE = "PACKYARD_NO_CACHE"
@@ -160,34 +161,32 @@ class KeyMaker:
     package's input key (its siblings' keys reuse them).
 
     Args:
-        repo: the repository.
         index_url: the index the test-install resolves against.
     """
 
-    def __init__(self, repo: Repository, index_url: str) -> None:
-        self.repo = repo
+    def __init__(self, index_url: str) -> None:
         self.index_url = index_url
         self._inputs: dict[str, str] = {}
 
-    def input_key(self, name: str) -> str:
+    def input_key(self, resolved: ResolvedPackage) -> str:
         """The digest of what a package's build depends on: its files (content), its
         generated ``pyproject.toml``, the Python and platform, packyard itself.
 
-        Raises:
-            PackyardError: the package's metadata or inference fails (as the
-                test-install itself would).
+        Args:
+            resolved: the package at its current version (see
+                :meth:`packyard.repo.Repository.resolve`).
         """
         from tomli_w import dumps
 
         from packyard.building.assemble import pyproject_document
 
-        package = self.repo.package(name)
+        package, config = resolved.package, resolved.config
         if package.name not in self._inputs:
             paths = [package.path, *package.test_paths]
-            conftest = self.repo.config.packages_dir / "conftest.py"
-            pyproject = dumps(pyproject_document(self.repo.project_table(name), package))
+            conftest = config.packages_dir / "conftest.py"
+            pyproject = dumps(pyproject_document(resolved.project, package))
             parts = {
-                "files": files_digest(self.repo.config.root, [*paths, conftest]),
+                "files": files_digest(config.root, [*paths, conftest]),
                 "pyproject": hashlib.sha256(pyproject.encode()).hexdigest(),
                 "packyard": packyard_digest(),
                 **python_identity(),
@@ -197,14 +196,12 @@ class KeyMaker:
             )
         return self._inputs[package.name]
 
-    def key(
-        self, name: str, *, siblings: Sequence[str], requirements: Sequence[str]
-    ) -> CacheKey | None:
+    def key(self, resolved: ResolvedPackage, *, requirements: Sequence[str]) -> CacheKey | None:
         """The key of a package's test-install.
 
         Args:
-            name: the package.
-            siblings: the sibling packages its venv gets (import names).
+            resolved: the package at its current version, with the siblings its venv
+                gets (see :meth:`packyard.repo.Repository.resolve`).
             requirements: the PEP 508 third-party requirements the venv gets directly
                 (pytest, the tests' needs, the package's own with every extra); the
                 siblings' core requirements are added here.
@@ -214,23 +211,21 @@ class KeyMaker:
             uv, or the resolution fails): the run then goes uncached.
         """
         wanted = list(requirements)
-        for sibling in siblings:
+        for sibling in resolved.siblings:
             wanted += [
-                str(r.requirement)
-                for r in self.repo.inference(sibling).required
-                if r.rule != "sibling"
+                str(r.requirement) for r in sibling.inference.required if r.rule != "sibling"
             ]
-        resolved = resolve(wanted, index_url=self.index_url)
-        if resolved is None:
+        pins = resolve(wanted, index_url=self.index_url)
+        if pins is None:
             return None
         parts = {
-            "package": self.input_key(name),
-            "siblings": ",".join(f"{s}:{self.input_key(s)}" for s in siblings),
-            "resolved": " ".join(resolved),
+            "package": self.input_key(resolved),
+            "siblings": ",".join(f"{s.name}:{self.input_key(s)}" for s in resolved.siblings),
+            "resolved": " ".join(pins),
             "index": self.index_url,
         }
         digest = _digest(f"{k}={v}".encode() for k, v in sorted(parts.items()))
-        return CacheKey(digest=digest, parts=parts, resolved=tuple(resolved))
+        return CacheKey(digest=digest, parts=parts, resolved=tuple(pins))
 
 
 def resolve(requirements: Sequence[str], *, index_url: str) -> list[str] | None:
@@ -304,9 +299,9 @@ class ResultCache:
         self.folder = folder
 
     @classmethod
-    def of(cls, repo: Repository) -> ResultCache:
+    def of(cls, config: RepoConfig) -> ResultCache:
         """The cache of a repository (``.packyard/cache/test-install``)."""
-        return cls(repo.config.state_dir / "cache" / "test-install")
+        return cls(config.state_dir / "cache" / "test-install")
 
     def _path(self, key: CacheKey) -> Path:
         return self.folder / f"{key.digest}.json"

@@ -23,15 +23,25 @@ index has the pinned version.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from packyard.errors import PackyardError, ReleaseError
+from packyard.package.resolved import StalePin, excludes, sibling_requirements_in
 from packyard.repo import Repository
+
+__all__ = [
+    "StalePin",
+    "check_siblings",
+    "excludes",
+    "release_order",
+    "sibling_requirements",
+    "siblings_from_repository",
+    "stale_pins",
+    "verify_requirements",
+]
 
 
 def release_order(repo: Repository, names: Sequence[str]) -> list[str]:
@@ -82,65 +92,8 @@ def sibling_requirements(repo: Repository, name: str) -> list[Requirement]:
     Raises:
         PackyardError: the package cannot be read or its requirements inferred.
     """
-    siblings = {canonicalize_name(p.dist_name) for p in repo.packages.values()}
-    table = repo.project_table(name)
-    texts = list(table.get("dependencies", []))
-    for extra in table.get("optional-dependencies", {}).values():
-        texts += list(extra)
-    found: dict[str, Requirement] = {}
-    for text in texts:
-        try:
-            requirement = Requirement(text)
-        except InvalidRequirement:
-            continue  # the build reports it
-        key = canonicalize_name(requirement.name)
-        if key in siblings and key != canonicalize_name(repo.package(name).dist_name):
-            found.setdefault(key, requirement)
-    return [found[k] for k in sorted(found)]
-
-
-@dataclass(frozen=True)
-class StalePin:
-    """A sibling requirement that excludes the repository's version of the sibling.
-
-    Attributes:
-        package: the import name of the package that has the requirement.
-        requirement: the requirement as the metadata states it (``store-db==0.1.1``).
-        sibling: the sibling's import name.
-        version: the sibling's version in the repository (PEP 440).
-        where: where the pin is written (the package's ``pyproject.toml``, its PEP 723
-            block or its source), for the hint.
-    """
-
-    package: str
-    requirement: Requirement
-    sibling: str
-    version: str
-    where: str
-
-    def message(self, index_url: str) -> str:
-        """The warning: the pin, the repository's version, where the sibling comes from
-        and how to update the pin."""
-        name = self.requirement.name
-        return (
-            f"{self.package} pins its sibling {self.requirement}, which excludes the "
-            f"repository's {name} {self.version}: {name} is installed as pinned from "
-            f"{index_url}, not built from the repository; to test against the repository's "
-            f"code, update the pin in {self.where} (e.g. {name}>={self.version})"
-        )
-
-
-def excludes(requirement: Requirement, version: str) -> bool:
-    """Whether ``requirement``'s specifier excludes ``version`` (pre-releases count as
-    any version: the repository's version is what it is).
-
-    >>> excludes(Requirement("store-db==0.1.1"), "0.3.0"), excludes(Requirement("s>=0.1"), "0.3")
-    (True, False)
-    """
-    try:
-        return not requirement.specifier.contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return False
+    dists = [p.dist_name for p in repo.packages.values()]
+    return sibling_requirements_in(repo.project_table(name), dists, repo.package(name).dist_name)
 
 
 def stale_pins(repo: Repository, names: Iterable[str]) -> list[StalePin]:
@@ -154,17 +107,7 @@ def stale_pins(repo: Repository, names: Iterable[str]) -> list[StalePin]:
     Raises:
         PackyardError: a package cannot be read or its requirements inferred.
     """
-    found = []
-    for name in names:
-        package = repo.package(name)
-        origin = repo.source(name).project_origin or package.path
-        where = _relative(Path(origin), repo.config.root)
-        for requirement in sibling_requirements(repo, name):
-            sibling = repo.package(requirement.name).name
-            version = repo.version(sibling)
-            if excludes(requirement, version):
-                found.append(StalePin(package.name, requirement, sibling, version, where))
-    return found
+    return [pin for name in names for pin in repo.stale_pins(name)]
 
 
 def siblings_from_repository(
@@ -190,13 +133,6 @@ def siblings_from_repository(
     stale = stale_pins(repo, [repo.package(name).name, *order])
     pinned = {pin.sibling for pin in stale}
     return [s for s in order if s not in pinned], stale
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def verify_requirements(repo: Repository, name: str) -> list[str]:

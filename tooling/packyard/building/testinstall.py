@@ -68,8 +68,8 @@ from packyard.building.resultcache import KeyMaker, ResultCache, cache_disabled,
 from packyard.building.testrun import _check_import, _run_doctests, _run_tests, pytest_summary
 from packyard.building.testvenv import _plan_needs, _prepare_venv, unique_requirements
 from packyard.building.venvslots import venv_slot
+from packyard.package.resolved import ResolvedPackage
 from packyard.proc import run
-from packyard.repo import Repository
 
 Progress = Callable[[str], None]
 
@@ -130,9 +130,14 @@ class _Step:
 
 
 def build_and_check(
-    repo: Repository, name: str, *, version: str | None = None, progress: Progress = print
+    resolved: ResolvedPackage, *, progress: Progress = print
 ) -> tuple[BuildTree, Artifacts, list[str]]:
     """Assemble, build and check one package (no install).
+
+    Args:
+        resolved: the package at the version to build (see
+            :meth:`packyard.repo.Repository.resolve`).
+        progress: called with one line per step.
 
     Returns:
         The build tree, the artifacts and the wheel's file list.
@@ -140,8 +145,8 @@ def build_and_check(
     Raises:
         PackyardError: a step failed (see the module docstring).
     """
-    tree = assemble(repo, name, version=version)
-    artifacts = build(tree, repo.config.dist_dir)
+    tree = assemble(resolved)
+    artifacts = build(tree, resolved.config.dist_dir)
     twine = start_twine_check(artifacts)
     try:
         files = check_wheel_contents(tree, artifacts.wheel)
@@ -151,10 +156,8 @@ def build_and_check(
 
 
 def test_install(
-    repo: Repository,
-    name: str,
+    resolved: ResolvedPackage,
     *,
-    version: str | None = None,
     venv_dir: Path | None = None,
     index_url: str | None = None,
     progress: Progress = print,
@@ -166,9 +169,9 @@ def test_install(
     """Run the whole test-install pipeline for one package.
 
     Args:
-        repo: the repository.
-        name: the package (import or distribution name).
-        version: the PEP 440 version to build; the current one when None.
+        resolved: the package at the version to build, with the siblings its venv gets
+            (see :meth:`packyard.repo.Repository.resolve`); nothing here asks the
+            repository again.
         venv_dir: where to create the venv; a temporary folder (removed after) when None.
         index_url: the index dependencies install from; the configured one when None.
         progress: called with one line per step.
@@ -176,7 +179,7 @@ def test_install(
         locked: install exactly the lock file's pins (see :mod:`packyard.building.lockfile`).
         use_cache: skip the run when it passed before with the same inputs, and record a
             pass (see :mod:`packyard.building.resultcache`; ``PACKYARD_NO_CACHE=1`` overrides).
-            Only for the current version (``version`` None); releases never set it.
+            Only for the current version; releases never set it.
         sibling_wheels: import name -> wheel already built for siblings the package
             needs; the siblings not in it are assembled and built here.
 
@@ -188,17 +191,17 @@ def test_install(
             step name and the output's tail; with ``locked``, the lock file is missing or
             stale (:class:`~packyard.errors.PackageError`).
     """
-    package = repo.package(name)
-    report = TestInstallReport(package=package.name, version=version or repo.version(name))
+    package, config = resolved.package, resolved.config
+    report = TestInstallReport(package=package.name, version=resolved.version)
     timer = _Timer(report, progress)
-    index_url = index_url or repo.config.index_url
+    index_url = index_url or config.index_url
     started = time.perf_counter()
-    plan = _plan_needs(repo, package.name)
+    plan = _plan_needs(resolved)
     siblings, first = plan.siblings, plan.requirements
     key = None
-    if use_cache and version is None and not cache_disabled():
-        key = KeyMaker(repo, index_url).key(package.name, siblings=siblings, requirements=first)
-        hit = ResultCache.of(repo).lookup(key) if key is not None else None
+    if use_cache and not cache_disabled():
+        key = KeyMaker(index_url).key(resolved, requirements=first)
+        hit = ResultCache.of(config).lookup(key) if key is not None else None
         if hit is not None and key is not None:
             report.cached_at = hit.passed_at
             progress(hit.message(key))
@@ -206,23 +209,24 @@ def test_install(
     given = dict(sibling_wheels or {})
 
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
-        tree = assemble(repo, package.name, version=version)
-        sibling_trees = [assemble(repo, s) for s in siblings if s not in given]
+        tree = assemble(resolved)
+        sibling_trees = [assemble(s) for s in resolved.siblings if s.name not in given]
         for pin in plan.stale:
             report.warnings.append(pin.message(index_url))
             progress(f"warning: {report.warnings[-1]}")
-        for warning in _warnings(repo, package.name, plan.test_warnings):
+        for warning in resolved.warnings:
             progress(f"warning: {warning}")
         # Before anything installs: guessed names the index lacks, the package's own name
         # on the index (see packyard.building.clashes).
         check_guessed_names(plan.needs, index_url)
-        clash = clash_warning(index_url, package.dist_name, _shown(repo, package.path))
+        clash = clash_warning(index_url, package.dist_name, resolved.shown(package.path))
         pinned: list[str] = []
         if locked:
             from packyard.building.lockfile import check_lock, lock_inputs, lock_path
 
             lock = lock_path(package)
-            check_lock(lock, sorted({row.line for row in lock_inputs(repo, package.name)}))
+            rows = lock_inputs(resolved.inference, resolved.extra_inferences)
+            check_lock(lock, sorted({row.line for row in rows}))
             first = [*unique_requirements(["pytest", *plan.test_requirements]), "-r", str(lock)]
             pinned = ["-c", str(lock)]
     twine = None
@@ -230,14 +234,14 @@ def test_install(
         with (
             tempfile.TemporaryDirectory(prefix=f"packyard-{package.name}-") as scratch,
             ThreadPoolExecutor(max_workers=1) as pool,
-            venv_slot(repo.config.state_dir) if venv_dir is None else nullcontext() as slot,
+            venv_slot(config.state_dir) if venv_dir is None else nullcontext() as slot,
         ):
             scratch_path = Path(scratch)
             venv_path = venv_dir or (slot.venv if slot else scratch_path / "venv")
             prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
             with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
-                artifacts = build(tree, repo.config.dist_dir)
-                built = [build(t, repo.config.dist_dir).wheel for t in sibling_trees]
+                artifacts = build(tree, config.dist_dir)
+                built = [build(t, config.dist_dir).wheel for t in sibling_trees]
             sibling_files = [given[s] for s in siblings if s in given] + built
             report.artifacts = artifacts
             twine = start_twine_check(artifacts)  # runs while the wheel is installed
@@ -253,8 +257,8 @@ def test_install(
             check_displacement(
                 venv,
                 {
-                    repo.package(n).dist_name: _shown(repo, repo.package(n).path)
-                    for n in [package.name, *siblings]
+                    p.package.dist_name: resolved.shown(p.package.path)
+                    for p in [resolved, *resolved.siblings]
                 },
             )
             if clash:  # a warning only: nothing the environment installs needs that project
@@ -286,9 +290,9 @@ def test_install(
                             hint=f"'{script} --help' must exit 0",
                         )
             with timer.step("tests", "pytest against the installed wheel"):
-                output = _run_tests(repo, venv, package.name, work, pytest_args)
+                output = _run_tests(resolved, venv, work, pytest_args)
                 report.tests_run = output is not None
-                report.tests_run |= _run_doctests(repo, venv, package.name, work, module_file)
+                report.tests_run |= _run_doctests(resolved, venv, work, module_file)
             if output and pytest_args:  # asked for (-v, -rA...): pytest's whole report
                 progress(output.rstrip("\n"))
             elif output:
@@ -298,7 +302,7 @@ def test_install(
                 finish_twine_check(twine)
                 twine = None
             if key is not None:
-                ResultCache.of(repo).record(
+                ResultCache.of(config).record(
                     key,
                     package=package.name,
                     version=report.version,
@@ -314,22 +318,6 @@ def test_install(
 
 
 test_install.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
-def _warnings(repo: Repository, name: str, test_warnings: list[str]) -> list[str]:
-    """The inference warnings of a package's core, extras and tests, each once."""
-    found = [*repo.inference(name).warnings, *test_warnings]
-    for extra in repo.extra_inferences(name).values():
-        found += extra.warnings
-    return list(dict.fromkeys(found))
-
-
-def _shown(repo: Repository, path: Path) -> str:
-    """``path`` relative to the repository root, for messages."""
-    try:
-        return str(path.relative_to(repo.config.root))
-    except ValueError:
-        return str(path)
 
 
 def format_timings(steps: Sequence[tuple[str, float]]) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from packyard.building.venvs import Venv
 from packyard.errors import CommandFailed, ConfigError, PackageError
+from packyard.package.resolved import ResolvedPackage
 from packyard.proc import run
-from packyard.repo import Repository
 
 
 def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
@@ -59,11 +59,10 @@ def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
 
 
 def _run_tests(
-    repo: Repository, venv: Venv, name: str, work: Path, pytest_args: Sequence[str] = ()
+    resolved: ResolvedPackage, venv: Venv, work: Path, pytest_args: Sequence[str] = ()
 ) -> str | None:
-    """Run the tests and doctests; pytest's output, or None when there was nothing to
-    run."""
-    package = repo.package(name)
+    """Run the package's tests; pytest's output, or None when there was nothing to run."""
+    package = resolved.package
     targets: list[str] = []
     for path in package.test_paths:
         copy = work / path.name  # tests/, test_NAME.py, test_NAME/
@@ -96,7 +95,7 @@ def _run_tests(
         step="tests",
         cwd=work,
         env=venv.env(**extra),
-        hint=f"the tests of {name} fail against the installed wheel",
+        hint=f"the tests of {package.name} fail against the installed wheel",
     )
 
 
@@ -111,7 +110,7 @@ def _empty_pytest_config(work: Path) -> Path:
     return config
 
 
-def doctests_wanted(repo: Repository, name: str) -> bool:
+def doctests_wanted(resolved: ResolvedPackage) -> bool:
     """Whether the test-install runs a package's doctests: its own ``[tool.packyard]
     doctests``, else the repository's ``doctests``, else true for a single-file package
     and false for a folder package.
@@ -119,28 +118,28 @@ def doctests_wanted(repo: Repository, name: str) -> bool:
     Raises:
         ConfigError: the repository's ``doctests`` is not a boolean.
     """
-    own = repo.source(name).doctests
+    own = resolved.source.doctests
     if own is not None:
         return own
-    default = repo.config.raw.get("doctests")
+    default = resolved.config.raw.get("doctests")
     if default is None:
-        return repo.package(name).form == "module"
+        return resolved.package.form == "module"
     if not isinstance(default, bool):
         raise ConfigError(
             "[tool.packyard] doctests must be true or false",
-            path=repo.config.root / "pyproject.toml",
+            path=resolved.config.root / "pyproject.toml",
         )
     return default
 
 
-def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_file: Path) -> bool:
+def _run_doctests(resolved: ResolvedPackage, venv: Venv, work: Path, module_file: Path) -> bool:
     """Run the doctests of the installed modules whose text has a ``>>>`` prompt.
 
     Returns:
         Whether any doctest ran.
     """
-    package = repo.package(name)
-    if not doctests_wanted(repo, name):
+    package = resolved.package
+    if not doctests_wanted(resolved):
         return False
     if package.form == "module":
         candidates = [module_file]
@@ -159,7 +158,7 @@ def _run_doctests(repo: Repository, venv: Venv, name: str, work: Path, module_fi
             step="tests",
             cwd=work,
             env=venv.env(),
-            hint=f"the doctests of {name} fail against the installed wheel; if a '>>>' "
+            hint=f"the doctests of {package.name} fail against the installed wheel; if a '>>>' "
             "example is an illustration, not a test, set doctests = false in the "
             "package's [tool.packyard]",
         )

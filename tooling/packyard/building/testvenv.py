@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from packyard.building.siblings import StalePin, siblings_from_repository
 from packyard.building.venvs import Venv, create_venv
-from packyard.inference.requirements import InferredRequirement
-from packyard.repo import Repository
+from packyard.inference.requirements import Inference, InferredRequirement
+from packyard.package.resolved import ResolvedPackage, StalePin
 
 
 @dataclass(frozen=True)
@@ -29,22 +28,17 @@ class _Needs:
     test_warnings: list[str]
 
 
-def _plan_needs(repo: Repository, name: str) -> _Needs:
-    test_needs = repo.test_inference(name)
-    # A stale pin (a sibling requirement that excludes the repository's version): that
-    # sibling comes from the index as pinned, not from the repository's code.
-    siblings, stale = siblings_from_repository(
-        repo, name, _siblings_needed(repo, name, test_needs.siblings)
-    )
+def _plan_needs(resolved: ResolvedPackage) -> _Needs:
+    test_needs = resolved.test_inference or Inference([])
     # The tests' optional imports (try: import hypothesis...) are installed too.
-    needs = [*test_needs.requirements, *repo.inference(name).requirements]
-    for extra in repo.extra_inferences(name).values():
+    needs = [*test_needs.requirements, *resolved.inference.requirements]
+    for extra in resolved.extra_inferences.values():
         needs += extra.requirements
     third_party = [str(r.requirement) for r in needs if r.rule != "sibling"]
     tests_only = [str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"]
     return _Needs(
-        siblings=siblings,
-        stale=stale,
+        siblings=[s.name for s in resolved.siblings],
+        stale=list(resolved.stale),
         needs=needs,
         requirements=unique_requirements(["pytest", *third_party]),
         test_requirements=tests_only,
@@ -52,33 +46,22 @@ def _plan_needs(repo: Repository, name: str) -> _Needs:
     )
 
 
-def install_needs(repo: Repository, name: str) -> tuple[list[str], list[str]]:
+def install_needs(resolved: ResolvedPackage) -> tuple[list[str], list[str]]:
     """What a package's test venv gets besides its wheel.
+
+    Args:
+        resolved: the package (see :meth:`packyard.repo.Repository.resolve`).
 
     Returns:
         The siblings built from the repository (import names, each after those it needs;
         a stale-pinned sibling comes from the index instead, see
-        :func:`packyard.building.siblings.siblings_from_repository`), and the PEP 508 requirements
-        known before the wheel exists: pytest, the tests' needs (their optional imports
-        too) and the package's own third-party requirements with every extra. These go
-        into the venv while the wheel builds.
-
-    Raises:
-        InferenceError: a sibling cycle or a syntax error; PackageError, ConfigError as in
-            :meth:`packyard.repo.Repository.inference`.
+        :mod:`packyard.building.siblings`), and the PEP 508 requirements known before the
+        wheel exists: pytest, the tests' needs (their optional imports too) and the
+        package's own third-party requirements with every extra. These go into the venv
+        while the wheel builds.
     """
-    plan = _plan_needs(repo, name)
+    plan = _plan_needs(resolved)
     return plan.siblings, plan.requirements
-
-
-def _siblings_needed(repo: Repository, name: str, test_siblings: set[str]) -> list[str]:
-    """The siblings a package and its tests need, each after the siblings it needs."""
-    order = repo.sibling_closure(name)
-    for sibling in sorted(test_siblings - {name}):
-        for needed in [*repo.sibling_closure(sibling), sibling]:
-            if needed not in order and needed != name:
-                order.append(needed)
-    return order
 
 
 def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:

@@ -101,7 +101,7 @@ def _test_install(args: argparse.Namespace) -> int:
             "no package to test-install", hint="name packages, or --all for every package"
         )
     if len(names) == 1 and args.jobs is None and not args.all:
-        test_install(repo, names[0], progress=print, use_cache=not args.no_cache)
+        test_install(repo.resolve(names[0]), progress=print, use_cache=not args.no_cache)
         return 0
     outcomes = run_many(repo, names, jobs=args.jobs, use_cache=not args.no_cache)
     print(summary_table(outcomes))
@@ -114,7 +114,7 @@ def _test_install(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from packyard.building.testinstall import build_and_check
 
-    _, artifacts, _ = build_and_check(_open_repo(), args.name)
+    _, artifacts, _ = build_and_check(_open_repo().resolve(args.name))
     for path in artifacts.files:
         print(path)
     return 0

@@ -267,7 +267,8 @@ def _release_one(
             "notes": plan.notes,
         }
         try:
-            report = test_install(repo, plan.package, version=plan.version, progress=progress)
+            resolved = repo.resolve(plan.package, version=plan.version)
+            report = test_install(resolved, progress=progress)
         finally:
             repo.pending_releases.pop(plan.package, None)
         result.steps.extend(report.steps)
