@@ -152,3 +152,42 @@ def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:
         "repo",
         "cli",
     ]
+
+
+def _top_level_names(path: Path) -> tuple[set[str], set[str]]:
+    """The names a module defines, and the ``packyard`` names it only imports."""
+    defined: set[str] = set()
+    imported: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            defined |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("packyard"):
+            imported |= {alias.asname or alias.name for alias in node.names}
+    return defined, imported - defined
+
+
+def test_names_are_imported_from_the_module_that_defines_them() -> None:
+    """No module passes on a name it imported (a compatibility shim in disguise); a
+    subpackage's ``__init__.py`` may, as that is its public face."""
+    known = _modules()
+    sources = [*known.values(), *Path(ROOT.parents[1], "tests").glob("*.py")]
+    sources += [ROOT.parents[1] / "tasks.py", ROOT.parents[1] / "noxfile.py"]
+    relayed = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.level:
+                continue
+            origin = known.get(node.module or "")
+            if origin is None or origin.name == "__init__.py":
+                continue
+            _, passed_on = _top_level_names(origin)
+            relayed += [
+                f"{path}:{node.lineno}: {alias.name} is imported from {node.module}, "
+                "which imports it from elsewhere"
+                for alias in node.names
+                if alias.name in passed_on
+            ]
+    assert not relayed, "\n".join(relayed)
