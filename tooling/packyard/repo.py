@@ -11,11 +11,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from packaging.requirements import Requirement
 
 from packyard.config import RepoConfig, load_config
-from packyard.errors import ConfigError, InferenceError
+from packyard.errors import InferenceError
 from packyard.inference.import_map import ImportMap
 from packyard.inference.imports import ImportRecord, scan_files
 from packyard.inference.requirements import Inference, InferredRequirement, infer
@@ -33,7 +32,9 @@ from packyard.package.metadata import PackageSource, read_package
 from packyard.package.resolved import (
     ResolvedPackage,
     StalePin,
+    listed_specifiers,
     relative_to_root,
+    requirement_names,
     sibling_requirements_in,
     stale_pins_in,
 )
@@ -390,7 +391,7 @@ class Repository:
         for extra, extra_inference in self.extra_inferences(name).items():
             # What the package lists for the extra itself wins, name by name.
             own = extras.get(extra, [])
-            listed = _requirement_names(own, source.project_origin, extra)
+            listed = requirement_names(own, source.project_origin, extra)
             inferred = [
                 self._requirement_text(r, pins)
                 for r in extra_inference.required
@@ -441,48 +442,3 @@ class Repository:
                 if requirement.requirement.marker is not None:  # a guarded import
                     text += f"; {requirement.requirement.marker}"
         return text
-
-
-def listed_specifiers(project: dict[str, Any]) -> dict[str, Requirement]:
-    """PEP 503 name -> the first requirement with a version specifier a package lists in
-    its ``[project]`` dependencies or optional dependencies (malformed entries are left
-    to the validation that reports them)."""
-    texts: list[object] = list(project.get("dependencies") or [])
-    extras = project.get("optional-dependencies") or {}
-    if isinstance(extras, dict):
-        for listed in extras.values():
-            texts += list(listed) if isinstance(listed, list) else []
-    found: dict[str, Requirement] = {}
-    for text in texts:
-        try:
-            requirement = Requirement(str(text))
-        except InvalidRequirement:
-            continue
-        if requirement.specifier:
-            found.setdefault(canonicalize_name(requirement.name), requirement)
-    return found
-
-
-def _requirement_names(texts: object, origin: Path | None, extra: str) -> set[str]:
-    """The PEP 503 names of the PEP 508 strings a package lists for an extra.
-
-    Raises:
-        ConfigError: not a list of strings, or one is not valid PEP 508 (names ``origin``).
-    """
-    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        raise ConfigError(
-            f"[project.optional-dependencies] {extra} must be a list of PEP 508 strings",
-            path=origin,
-            hint=f'e.g. {extra} = ["fastapi>=0.110"]',
-        )
-    names = set()
-    for text in texts:
-        try:
-            names.add(canonicalize_name(Requirement(text).name))
-        except InvalidRequirement as exc:
-            raise ConfigError(
-                f"invalid requirement {text!r} in [project.optional-dependencies]: {exc}",
-                path=origin,
-                hint='write a PEP 508 requirement, e.g. "fastapi>=0.110"',
-            ) from None
-    return names

@@ -32,17 +32,6 @@ from packyard.errors import PackyardError, ReleaseError
 from packyard.package.resolved import StalePin, excludes, sibling_requirements_in
 from packyard.repo import Repository
 
-__all__ = [
-    "StalePin",
-    "check_siblings",
-    "excludes",
-    "release_order",
-    "sibling_requirements",
-    "siblings_from_repository",
-    "stale_pins",
-    "verify_requirements",
-]
-
 
 def release_order(repo: Repository, names: Sequence[str]) -> list[str]:
     """``names`` reordered so that each comes after the siblings it needs that are also

@@ -18,7 +18,8 @@ def _requirements(args: argparse.Namespace) -> int:
     from packyard.config import DEFAULT_REQUIRES_PYTHON, find_root
     from packyard.inference.import_map import ImportMap
     from packyard.inference.requirements import InferredRequirement, infer, local_modules_of
-    from packyard.repo import Repository, listed_specifiers
+    from packyard.package.resolved import listed_specifiers
+    from packyard.repo import Repository
 
     path = Path(args.path)
     if not path.exists():

@@ -19,6 +19,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from packyard.config import RepoConfig
+from packyard.errors import ConfigError
 from packyard.inference.requirements import Inference
 from packyard.package.discovery import Package
 from packyard.package.metadata import PackageSource
@@ -188,3 +189,48 @@ def relative_to_root(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def listed_specifiers(project: dict[str, Any]) -> dict[str, Requirement]:
+    """PEP 503 name -> the first requirement with a version specifier a package lists in
+    its ``[project]`` dependencies or optional dependencies (malformed entries are left
+    to the validation that reports them)."""
+    texts: list[object] = list(project.get("dependencies") or [])
+    extras = project.get("optional-dependencies") or {}
+    if isinstance(extras, dict):
+        for listed in extras.values():
+            texts += list(listed) if isinstance(listed, list) else []
+    found: dict[str, Requirement] = {}
+    for text in texts:
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement:
+            continue
+        if requirement.specifier:
+            found.setdefault(canonicalize_name(requirement.name), requirement)
+    return found
+
+
+def requirement_names(texts: object, origin: Path | None, extra: str) -> set[str]:
+    """The PEP 503 names of the PEP 508 strings a package lists for an extra.
+
+    Raises:
+        ConfigError: not a list of strings, or one is not valid PEP 508 (names ``origin``).
+    """
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        raise ConfigError(
+            f"[project.optional-dependencies] {extra} must be a list of PEP 508 strings",
+            path=origin,
+            hint=f'e.g. {extra} = ["fastapi>=0.110"]',
+        )
+    names = set()
+    for text in texts:
+        try:
+            names.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement as exc:
+            raise ConfigError(
+                f"invalid requirement {text!r} in [project.optional-dependencies]: {exc}",
+                path=origin,
+                hint='write a PEP 508 requirement, e.g. "fastapi>=0.110"',
+            ) from None
+    return names
