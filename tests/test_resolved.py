@@ -71,3 +71,20 @@ def test_resolve_at_a_release_version(examples_repo: Path) -> None:
     assert resolved.project == repo.project_table("unitconv", version="1.2.3")
     assert resolved.pending == repo.pending_releases["unitconv"]
     assert resolved.test_inference is not None and not resolved.siblings
+
+
+def test_a_build_never_reads_the_tests(make_repo: Any) -> None:
+    from packyard.building.testinstall import build_and_check
+    from packyard.errors import PackyardError
+
+    root = make_repo({
+        "packages/kit.py": '"""Kit."""\n\n\ndef one() -> int:\n    return 1\n',
+        "packages/test_kit.py": "import kit\n\ndef test_one(:\n",  # a syntax error
+    })  # fmt: skip
+    repo = Repository.open(root)
+    with pytest.raises(PackyardError, match=r"test_kit\.py"):
+        repo.resolve("kit")  # the test-install needs the tests' imports
+    resolved = repo.resolve("kit", tests=False)
+    assert resolved.test_inference is None and not resolved.siblings
+    _, artifacts, _ = build_and_check(resolved, progress=lambda _: None)
+    assert artifacts.wheel.name.startswith("kit-0.0.0-") and artifacts.sdist.exists()

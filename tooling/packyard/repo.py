@@ -11,14 +11,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import Requirement
-
 from packyard.config import RepoConfig, load_config
 from packyard.errors import InferenceError
 from packyard.inference.import_map import ImportMap
 from packyard.inference.imports import ImportRecord, scan_files
-from packyard.inference.requirements import Inference, InferredRequirement, infer
+from packyard.inference.requirements import Inference, infer
 from packyard.inference.scan_cache import ScanCache
+from packyard.package import project
 from packyard.package.discovery import (
     Broken,
     Package,
@@ -27,17 +26,15 @@ from packyard.package.discovery import (
     raise_no_packages,
     survey,
 )
-from packyard.package.extras import entry_points, extra_files, extras_imported_by_core
+from packyard.package.extras import extra_files, extras_imported_by_core
 from packyard.package.metadata import PackageSource, read_package
-from packyard.package.resolved import (
-    ResolvedPackage,
+from packyard.package.pins import (
     StalePin,
-    listed_specifiers,
     relative_to_root,
-    requirement_names,
     sibling_requirements_in,
     stale_pins_in,
 )
+from packyard.package.resolved import ResolvedPackage
 from packyard.package.testfiles import collected_test_files
 from packyard.versions.tracking import UNRELEASED_VERSION, current_version
 
@@ -302,7 +299,9 @@ class Repository:
 
         return stale_pins_in(package.name, pins, repository_version, where)
 
-    def resolve(self, name: str, *, version: str | None = None) -> ResolvedPackage:
+    def resolve(
+        self, name: str, *, version: str | None = None, tests: bool = True
+    ) -> ResolvedPackage:
         """Everything the build and the test-install of a package read, asked once (see
         :class:`packyard.package.resolved.ResolvedPackage`): the front doors call this and
         pass the result down the pipeline.
@@ -311,15 +310,20 @@ class Repository:
             name: the package (import or distribution name).
             version: the PEP 440 version to build; the current one when None. Its pending
                 release (:attr:`pending_releases`) is read now: set it first.
+            tests: False to resolve only what building the sdist and wheel reads (no test
+                inference, no siblings, no stale pins): a test file that cannot be read
+                never stops a build.
 
         Raises:
             InferenceError: a sibling cycle, a syntax error; PackageError, ConfigError as
             in :meth:`source`, :meth:`inference` and :meth:`project_table`.
         """
+        if not tests:
+            return self._resolved(name, version)
         package = self.package(name)
-        tests = self.test_inference(name)
+        tests_inference = self.test_inference(name)
         needed = self.sibling_closure(name)  # then the tests' siblings, with theirs
-        for sibling in sorted(tests.siblings - {package.name}):
+        for sibling in sorted(tests_inference.siblings - {package.name}):
             for other in [*self.sibling_closure(sibling), sibling]:
                 if other not in needed and other != package.name:
                     needed.append(other)
@@ -327,7 +331,7 @@ class Repository:
         stale = [pin for n in [package.name, *needed] for pin in self.stale_pins(n)]
         pinned = {pin.sibling for pin in stale}
         siblings = tuple(self._resolved(s) for s in needed if s not in pinned)
-        return self._resolved(name, version, tests, siblings, tuple(stale))
+        return self._resolved(name, version, tests_inference, siblings, tuple(stale))
 
     def _resolved(
         self,
@@ -354,7 +358,8 @@ class Repository:
         )
 
     def project_table(self, name: str, *, version: str | None = None) -> dict[str, Any]:
-        """The PEP 621 ``[project]`` table of a package.
+        """The PEP 621 ``[project]`` table of a package (see
+        :func:`packyard.package.project.project_table`).
 
         Args:
             name: the package.
@@ -368,77 +373,17 @@ class Repository:
         source = self.source(name)
         inference = self.inference(name)
         self.sibling_closure(name)
-        pins = listed_specifiers(source.project)
-        dependencies = [self._requirement_text(r, pins) for r in inference.required]
-        optional = [self._requirement_text(r, pins) for r in inference.optional]
-        table: dict[str, Any] = {}
-        table.update(self.config.defaults)
-        table.update(
-            {
-                "name": package.dist_name,
-                "version": version or self.version(name),
-                "description": source.summary,
-                "readme": {"file": "README.md", "content-type": source.description_type},
-                "requires-python": self.config.requires_python,
-            }
+        return project.project_table(
+            package,
+            source,
+            self.config,
+            version=version or self.version(name),
+            inference=inference,
+            extra_inferences=self.extra_inferences(name),
+            sibling_release=self._sibling_release,
         )
-        if source.license:
-            table["license"] = source.license
-        explicit = {k: v for k, v in source.project.items() if k != "dependencies"}
-        table.update(explicit)
-        table["dependencies"] = dependencies
-        extras = dict(explicit.get("optional-dependencies", {}))
-        for extra, extra_inference in self.extra_inferences(name).items():
-            # What the package lists for the extra itself wins, name by name.
-            own = extras.get(extra, [])
-            listed = requirement_names(own, source.project_origin, extra)
-            inferred = [
-                self._requirement_text(r, pins)
-                for r in extra_inference.required
-                if r.key not in listed
-            ]
-            extras[extra] = sorted({*own, *inferred})
-            optional += [self._requirement_text(r, pins) for r in extra_inference.optional]
-        if optional:
-            extras["optional"] = sorted({*extras.get("optional", []), *optional})
-        if extras:
-            table["optional-dependencies"] = extras
-        scripts = dict(explicit.get("scripts", {}))
-        if package.cli_file is not None:
-            scripts.setdefault(package.name, f"{package.name}.cli:main")
-        if scripts:
-            table["scripts"] = scripts
-        groups = {
-            group: dict(points) if isinstance(points, dict) else points  # validated later
-            for group, points in dict(explicit.get("entry-points", {})).items()
-        }
-        for group, points in entry_points(package).items():
-            if isinstance(groups.setdefault(group, {}), dict):
-                for point, value in points.items():
-                    groups[group].setdefault(point, value)
-        if groups:
-            table["entry-points"] = groups
-        return table
 
-    def _requirement_text(
-        self, requirement: InferredRequirement, pins: dict[str, Requirement] | None = None
-    ) -> str:
-        """A requirement as written into the metadata: one without a specifier takes the
-        one the package lists for the same distribution anywhere in its ``[project]``
-        table (``pins``, see :func:`listed_specifiers`: one requirement, one specifier,
-        wherever it appears); a sibling without either requires at least its latest
-        release."""
-        pinned = (pins or {}).get(requirement.key)
-        if pinned is not None and not requirement.requirement.specifier:
-            with_pin = Requirement(str(requirement.requirement))
-            with_pin.specifier = pinned.specifier
-            return str(with_pin)
-        text = str(requirement.requirement)
-        if requirement.rule == "sibling" and not requirement.requirement.specifier:
-            sibling = self.package(requirement.import_names[0]).name
-            sibling_version = current_version(self.config.state_dir, sibling)
-            if sibling_version != UNRELEASED_VERSION:
-                text = f"{requirement.distribution}>={sibling_version}"
-                if requirement.requirement.marker is not None:  # a guarded import
-                    text += f"; {requirement.requirement.marker}"
-        return text
+    def _sibling_release(self, import_name: str) -> str | None:
+        """A sibling's latest released version, None before its first release."""
+        released = current_version(self.config.state_dir, self.package(import_name).name)
+        return None if released == UNRELEASED_VERSION else released

@@ -178,7 +178,7 @@ def sibling_wheels(repo: Repository, name: str, progress: Callable[[str], None])
 
     wheels = {}
     for sibling in siblings_from_repository(repo, name)[0]:
-        _, artifacts, _ = build_and_check(repo.resolve(sibling), progress=progress)
+        _, artifacts, _ = build_and_check(repo.resolve(sibling, tests=False), progress=progress)
         wheels[repo.package(sibling).dist_name] = artifacts.wheel
     return wheels
 

@@ -108,7 +108,7 @@ def _job(
             stream.flush()
 
         try:
-            resolved = Repository.open(Path(root)).resolve(name)
+            resolved = Repository.open(Path(root)).resolve(name, tests=kind != "build")
             if kind == "build":
                 _, artifacts, _ = build_and_check(resolved, progress=progress)
                 wheel, result = artifacts.wheel, PASSED
@@ -282,13 +282,18 @@ def _cache_hits(plans: dict[str, ResolvedPackage], workers: int, logs: Path) -> 
         return {}
     config = next(iter(plans.values())).config
     maker = KeyMaker(config.index_url)
-    for resolved in plans.values():
-        for member in [resolved, *resolved.siblings]:
-            maker.input_key(member)
+    usable = {}
+    for name, resolved in plans.items():
+        try:
+            for member in [resolved, *resolved.siblings]:
+                maker.input_key(member)
+            usable[name] = resolved
+        except PackyardError:
+            continue  # its job reports the error
 
     def check(name: str) -> Outcome | None:
         start = time.perf_counter()
-        key = maker.key(plans[name], requirements=install_needs(plans[name])[1])
+        key = maker.key(usable[name], requirements=install_needs(usable[name])[1])
         hit = ResultCache.of(config).lookup(key) if key is not None else None
         if hit is None or key is None:
             return None
@@ -299,7 +304,7 @@ def _cache_hits(plans: dict[str, ResolvedPackage], workers: int, logs: Path) -> 
 
     find_uv()  # sysconfig's first use is not thread-safe: it happens here, before the threads
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        found = dict(zip(plans, threads.map(check, plans), strict=True))
+        found = dict(zip(usable, threads.map(check, usable), strict=True))
     return {name: outcome for name, outcome in found.items() if outcome is not None}
 
 

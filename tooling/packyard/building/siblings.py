@@ -29,7 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from packyard.errors import PackyardError, ReleaseError
-from packyard.package.resolved import StalePin, excludes, sibling_requirements_in
+from packyard.package.pins import StalePin, excludes, sibling_requirements_in
 from packyard.repo import Repository
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from packyard.building.venvs import Venv, create_venv
 from packyard.inference.requirements import Inference, InferredRequirement
-from packyard.package.resolved import ResolvedPackage, StalePin
+from packyard.package.pins import StalePin
+from packyard.package.resolved import ResolvedPackage
 
 
 @dataclass(frozen=True)

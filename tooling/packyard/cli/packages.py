@@ -18,7 +18,7 @@ def _requirements(args: argparse.Namespace) -> int:
     from packyard.config import DEFAULT_REQUIRES_PYTHON, find_root
     from packyard.inference.import_map import ImportMap
     from packyard.inference.requirements import InferredRequirement, infer, local_modules_of
-    from packyard.package.resolved import listed_specifiers
+    from packyard.package.project import listed_specifiers
     from packyard.repo import Repository
 
     path = Path(args.path)
@@ -115,7 +115,7 @@ def _test_install(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from packyard.building.testinstall import build_and_check
 
-    _, artifacts, _ = build_and_check(_open_repo().resolve(args.name))
+    _, artifacts, _ = build_and_check(_open_repo().resolve(args.name, tests=False))
     for path in artifacts.files:
         print(path)
     return 0

@@ -55,10 +55,10 @@ def package_env(
     """
     package = repo.package(name)
     progress(f"[docs] build {package.dist_name} and install it in a fresh venv")
-    tree = assemble(repo.resolve(package.name))
+    tree = assemble(repo.resolve(package.name, tests=False))
     wheel = build(tree, repo.config.dist_dir).wheel
     siblings = [  # (a sibling a stale pin names comes from the index, as pinned)
-        build(assemble(repo.resolve(s)), repo.config.dist_dir).wheel
+        build(assemble(repo.resolve(s, tests=False)), repo.config.dist_dir).wheel
         for s in siblings_from_repository(repo, name)[0]
     ]
     extras = "[optional]" if "optional" in tree.project.get("optional-dependencies", {}) else ""

@@ -10,7 +10,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from packyard.package.resolved import excludes
+from packyard.package.pins import excludes
 
 #: How many lint findings the report shows per package.
 MAX_LINT_SHOWN = 20
