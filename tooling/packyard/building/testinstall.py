@@ -65,8 +65,8 @@ from packyard.building.dists import (
     start_twine_check,
 )
 from packyard.building.resultcache import KeyMaker, ResultCache, cache_disabled, installed_versions
-from packyard.building.testrun import _check_import, _run_doctests, _run_tests, pytest_summary
-from packyard.building.testvenv import _plan_needs, _prepare_venv, unique_requirements
+from packyard.building.testrun import check_import, pytest_summary, run_doctests, run_tests
+from packyard.building.testvenv import plan_needs, prepare_venv, unique_requirements
 from packyard.building.venvslots import venv_slot
 from packyard.package.resolved import ResolvedPackage
 from packyard.proc import run
@@ -196,7 +196,7 @@ def test_install(
     timer = _Timer(report, progress)
     index_url = index_url or config.index_url
     started = time.perf_counter()
-    plan = _plan_needs(resolved)
+    plan = plan_needs(resolved)
     siblings, first = plan.siblings, plan.requirements
     key = None
     if use_cache and not cache_disabled():
@@ -238,7 +238,7 @@ def test_install(
         ):
             scratch_path = Path(scratch)
             venv_path = venv_dir or (slot.venv if slot else scratch_path / "venv")
-            prepared = pool.submit(_prepare_venv, venv_path, first, index_url)
+            prepared = pool.submit(prepare_venv, venv_path, first, index_url)
             with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
                 artifacts = build(tree, config.dist_dir)
                 built = [build(t, config.dist_dir).wheel for t in sibling_trees]
@@ -276,7 +276,7 @@ def test_install(
             work = slot.work() if slot else scratch_path / "work"
             work.mkdir(exist_ok=True)
             with timer.step("import", f"import {package.name}"):
-                module_file = _check_import(venv, package.name, work, tree.version)
+                module_file = check_import(venv, package.name, work, tree.version)
             scripts = sorted(tree.project.get("scripts", {}))
             if scripts:
                 with timer.step("cli", ", ".join(f"{s} --help" for s in scripts)):
@@ -290,9 +290,9 @@ def test_install(
                             hint=f"'{script} --help' must exit 0",
                         )
             with timer.step("tests", "pytest against the installed wheel"):
-                output = _run_tests(resolved, venv, work, pytest_args)
+                output = run_tests(resolved, venv, work, pytest_args)
                 report.tests_run = output is not None
-                report.tests_run |= _run_doctests(resolved, venv, work, module_file)
+                report.tests_run |= run_doctests(resolved, venv, work, module_file)
             if output and pytest_args:  # asked for (-v, -rA...): pytest's whole report
                 progress(output.rstrip("\n"))
             elif output:

@@ -19,7 +19,7 @@ from packyard.package.resolved import ResolvedPackage
 from packyard.proc import run
 
 
-def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
+def check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
     """Import the installed package; return its module file (``__init__.py`` of a folder).
 
     Raises:
@@ -58,7 +58,7 @@ def _check_import(venv: Venv, name: str, work: Path, version: str) -> Path:
     return module_file
 
 
-def _run_tests(
+def run_tests(
     resolved: ResolvedPackage, venv: Venv, work: Path, pytest_args: Sequence[str] = ()
 ) -> str | None:
     """Run the package's tests; pytest's output, or None when there was nothing to run."""
@@ -132,7 +132,7 @@ def doctests_wanted(resolved: ResolvedPackage) -> bool:
     return default
 
 
-def _run_doctests(resolved: ResolvedPackage, venv: Venv, work: Path, module_file: Path) -> bool:
+def run_doctests(resolved: ResolvedPackage, venv: Venv, work: Path, module_file: Path) -> bool:
     """Run the doctests of the installed modules whose text has a ``>>>`` prompt.
 
     Returns:

@@ -29,7 +29,7 @@ class _Needs:
     test_warnings: list[str]
 
 
-def _plan_needs(resolved: ResolvedPackage) -> _Needs:
+def plan_needs(resolved: ResolvedPackage) -> _Needs:
     test_needs = resolved.test_inference or Inference([])
     # The tests' optional imports (try: import hypothesis...) are installed too.
     needs = [*test_needs.requirements, *resolved.inference.requirements]
@@ -61,11 +61,11 @@ def install_needs(resolved: ResolvedPackage) -> tuple[list[str], list[str]]:
         package's own third-party requirements with every extra. These go into the venv
         while the wheel builds.
     """
-    plan = _plan_needs(resolved)
+    plan = plan_needs(resolved)
     return plan.siblings, plan.requirements
 
 
-def _prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:
+def prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:
     """Create a fresh venv and install ``requirements`` into it (runs in a worker thread);
     returns it and the seconds it took."""
     start = time.perf_counter()

@@ -75,7 +75,7 @@ def check_new_name(repo: Repository, name: str, *, replacing: str | None = None)
             )
 
 
-def _dependents(repo: Repository, name: str) -> list[str]:
+def importers_of(repo: Repository, name: str) -> list[str]:
     found = []
     for other in existing_packages(repo):
         if other == name:

@@ -79,29 +79,29 @@ def generated_paths(repo: Repository, name: str) -> list[Path]:
 # --- git ---------------------------------------------------------------------------
 
 
-def _git_top(root: Path) -> Path | None:
+def git_top(root: Path) -> Path | None:
     try:
         return gitutil.toplevel(root)
     except PackyardError:
         return None
 
 
-def _tracked(root: Path, path: Path) -> bool:
+def is_tracked(root: Path, path: Path) -> bool:
     out = gitutil.git(root, "ls-files", "-z", "--", str(path))
     return bool(out.strip("\0").strip())
 
 
-def _dirty(root: Path, paths: Iterable[Path]) -> list[str]:
+def dirty_paths(root: Path, paths: Iterable[Path]) -> list[str]:
     """Uncommitted changes under ``paths``: modified, staged or untracked files (none when
     git tracks nothing there: a package never committed has nothing to lose to git)."""
     existing = [str(p) for p in paths if p.exists()]
-    if not existing or not any(_tracked(root, Path(p)) for p in existing):
+    if not existing or not any(is_tracked(root, Path(p)) for p in existing):
         return []
     out = gitutil.git(root, "status", "--porcelain=v1", "--untracked-files=all", "--", *existing)
     return [line[3:] for line in out.splitlines() if line.strip()]
 
 
-def _delete_generated(repo: Repository, name: str) -> list[Path]:
+def delete_generated(repo: Repository, name: str) -> list[Path]:
     removed = []
     for path in generated_paths(repo, name):
         if path.is_dir():
@@ -128,7 +128,7 @@ def refresh_readme(repo: Repository) -> tuple[bool, str | None]:
         return False, f"README.md package table not updated: {exc.message}"
 
 
-def _update_readme(repo: Repository, report: ChoreReport, progress: Progress) -> bool:
+def update_readme_table(repo: Repository, report: ChoreReport, progress: Progress) -> bool:
     """Refresh the README table; whether README.md changed (a problem goes to the notes)."""
     changed, problem = refresh_readme(repo)
     if changed:
@@ -138,7 +138,7 @@ def _update_readme(repo: Repository, report: ChoreReport, progress: Progress) ->
     return changed
 
 
-def _rel(path: Path, root: Path) -> str:
+def relative_path(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
     except ValueError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from packyard.chores.files import _rel
+from packyard.chores.files import relative_path
 from packyard.errors import ConfigError, InferenceError, PackageError
 from packyard.package.discovery import survey
 from packyard.repo import Repository
@@ -40,7 +40,7 @@ def list_packages(repo: Repository) -> list[dict[str, Any]]:
                 "name": entry.name,
                 "distribution": None,
                 "form": "broken",
-                "path": _rel(entry.path, root),
+                "path": relative_path(entry.path, root),
                 "version": UNRELEASED_VERSION,
                 "last_release": None,
                 "summary": "",
@@ -54,7 +54,7 @@ def list_packages(repo: Repository) -> list[dict[str, Any]]:
             "name": name,
             "distribution": package.dist_name,
             "form": package.form,
-            "path": _rel(package.path, root),
+            "path": relative_path(package.path, root),
             "version": UNRELEASED_VERSION,  # until its source is read, below
             "last_release": None
             if last is None

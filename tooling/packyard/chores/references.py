@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from packyard import gitutil
-from packyard.chores.files import _git_top, _rel
+from packyard.chores.files import git_top, relative_path
 from packyard.errors import CommandFailed
 from packyard.fsutil import write_text_atomic
 from packyard.names import distribution_name
@@ -39,7 +39,7 @@ def _files(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _text_files(paths: Iterable[Path]) -> list[Path]:
+def text_files(paths: Iterable[Path]) -> list[Path]:
     return [p for p in _files(paths) if p.suffix in REWRITTEN_SUFFIXES]
 
 
@@ -135,7 +135,7 @@ def rewrite_notebook(text: str, old: str, new: str) -> str:
     return dumped + ("\n" if text.endswith("\n") else "")
 
 
-def _rewrite_file(path: Path, old: str, new: str, *, words: bool = False) -> bool:
+def rewrite_file(path: Path, old: str, new: str, *, words: bool = False) -> bool:
     """Rewrite one file in place (atomically); whether it changed.
 
     Raises:
@@ -157,7 +157,9 @@ def _rewrite_file(path: Path, old: str, new: str, *, words: bool = False) -> boo
     return True
 
 
-def _mentions(root: Path, paths: list[Path], old: str, *, git: bool) -> list[tuple[Path, int, str]]:
+def leftover_mentions(
+    root: Path, paths: list[Path], old: str, *, git: bool
+) -> list[tuple[Path, int, str]]:
     """Whole-word mentions of ``old`` (or its distribution name) left after a rename: in
     the package's own text files, and, in a git work tree, in the other tracked files
     (``git grep``; ``.packyard/`` left out: release records name what was released).
@@ -183,12 +185,12 @@ def _mentions(root: Path, paths: list[Path], old: str, *, git: bool) -> list[tup
     args = ["grep", "-n", "-I", "-w", "-z", "--full-name"]
     for name in sorted(names):
         args += ["-e", name]
-    excluded = [f":(exclude){_rel(p, root)}" for p in paths] + [":(exclude).packyard"]
+    excluded = [f":(exclude){relative_path(p, root)}" for p in paths] + [":(exclude).packyard"]
     try:
         out = gitutil.git(root, *args, "--", ".", *excluded)
     except CommandFailed:  # status 1: no match (or no commit/files to search)
         return found
-    top = _git_top(root) or root
+    top = git_top(root) or root
     for entry in out.splitlines():
         parts = entry.split("\0", 2)
         if len(parts) == 3 and parts[1].isdigit():

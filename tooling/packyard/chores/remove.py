@@ -12,17 +12,17 @@ import tempfile
 from pathlib import Path
 
 from packyard import gitutil
-from packyard.chores.checks import _dependents
+from packyard.chores.checks import importers_of
 from packyard.chores.files import (
     ChoreReport,
     Progress,
-    _delete_generated,
-    _dirty,
-    _git_top,
-    _rel,
-    _tracked,
-    _update_readme,
+    delete_generated,
+    dirty_paths,
+    git_top,
+    is_tracked,
     owned_paths,
+    relative_path,
+    update_readme_table,
 )
 from packyard.errors import CommandFailed, PackageError
 from packyard.repo import Repository
@@ -64,14 +64,14 @@ def remove_package(
     name = package.name
     root = repo.config.root
     state = repo.config.state_dir
-    top = _git_top(root)
+    top = git_top(root)
     report = ChoreReport(package=name, git=top is not None)
     targets = owned_paths(repo, package)
     history = tracking_file(state, name)
     last = latest_release(state, name) if history.exists() else None
     if purge and history.exists():
         targets.append(history)
-    dependents = _dependents(repo, name)
+    dependents = importers_of(repo, name)
     if dependents and not force:
         raise PackageError(
             f"{', '.join(repr(d) for d in dependents)} import{'s' if len(dependents) == 1 else ''}"
@@ -79,23 +79,23 @@ def remove_package(
             hint="change them first, or pass --force",
         )
     if top is not None and not force:
-        dirty = _dirty(root, targets)
+        dirty = dirty_paths(root, targets)
         if dirty:
             raise PackageError(
                 f"{name} has uncommitted changes: {', '.join(dirty[:5])}",
                 hint="commit or discard them first, or pass --force",
             )
 
-    tracked = {t: top is not None and _tracked(root, t) for t in targets}
+    tracked = {t: top is not None and is_tracked(root, t) for t in targets}
     readme = root / "README.md"
     # The README's table is staged with the deletions, unless it has changes of its own.
-    stage_readme = top is not None and _tracked(root, readme) and not _dirty(root, [readme])
+    stage_readme = top is not None and is_tracked(root, readme) and not dirty_paths(root, [readme])
     with tempfile.TemporaryDirectory(prefix=".remove-", dir=state if state.is_dir() else root) as t:
         trash = Path(t)
         moved: list[tuple[Path, Path]] = []
         try:
             for index, path in enumerate(targets):
-                progress(f"remove {_rel(path, root)}")
+                progress(f"remove {relative_path(path, root)}")
                 holder = trash / f"{index}-{path.name}"
                 path.rename(holder)
                 moved.append((path, holder))
@@ -108,9 +108,9 @@ def remove_package(
             if isinstance(exc, CommandFailed):
                 raise
             raise PackageError(f"cannot remove {name}: {exc}", path=package.path) from None
-    report.removed = [*targets, *_delete_generated(repo, name)]
+    report.removed = [*targets, *delete_generated(repo, name)]
 
-    if _update_readme(Repository.open(root), report, progress) and top is not None:
+    if update_readme_table(Repository.open(root), report, progress) and top is not None:
         if stage_readme:
             gitutil.git(root, "add", "--", str(readme))
         else:
@@ -119,7 +119,8 @@ def remove_package(
             )
     if last is not None and not purge:
         report.notes.append(
-            f"release history kept in {_rel(history, root)} (last release {last['version']}): "
+            f"release history kept in {relative_path(history, root)} "
+            f"(last release {last['version']}): "
             f"a new package named {name} continues after it; --purge deletes it"
         )
     if top is not None:

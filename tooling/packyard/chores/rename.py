@@ -12,17 +12,17 @@ from pathlib import Path
 
 from packyard import gitutil
 from packyard.building.lockfile import LOCK_FILE, lock_path
-from packyard.chores.checks import _dependents, check_new_name
+from packyard.chores.checks import check_new_name, importers_of
 from packyard.chores.files import (
     ChoreReport,
     Progress,
-    _delete_generated,
-    _git_top,
-    _rel,
-    _tracked,
-    _update_readme,
+    delete_generated,
+    git_top,
+    is_tracked,
+    relative_path,
+    update_readme_table,
 )
-from packyard.chores.references import _mentions, _rewrite_file, _text_files
+from packyard.chores.references import leftover_mentions, rewrite_file, text_files
 from packyard.errors import PackageError, PackyardError
 from packyard.names import TEST_PREFIX, distribution_name
 from packyard.repo import Repository
@@ -47,7 +47,7 @@ class _Moves:
 
     def move(self, source: Path, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with_git = self.use_git and _tracked(self.root, source)
+        with_git = self.use_git and is_tracked(self.root, source)
         if with_git:
             gitutil.git(self.root, "mv", "--", str(source), str(target))
         else:
@@ -105,9 +105,9 @@ def rename_package(
     root = repo.config.root
     folder = repo.config.packages_dir
     state = repo.config.state_dir
-    top = _git_top(root)
+    top = git_top(root)
     report = ChoreReport(package=new, git=top is not None)
-    dependents = _dependents(repo, old)
+    dependents = importers_of(repo, old)
 
     if package.form == "module":
         plan = [(package.path, folder / f"{new}.py")]
@@ -137,7 +137,7 @@ def rename_package(
     moves = _Moves(root, use_git=top is not None)
     try:
         for source, target in plan:
-            progress(f"move {_rel(source, root)} -> {_rel(target, root)}")
+            progress(f"move {relative_path(source, root)} -> {relative_path(target, root)}")
             moves.move(source, target)
         if new_tracking.exists():
             data = read_tracking(state, new)
@@ -151,20 +151,20 @@ def rename_package(
     report.moved = [(s, t) for s, t, _ in moves.done]
 
     renamed_paths = [t for s, t in plan if t != new_tracking]
-    for path in _text_files(renamed_paths):
+    for path in text_files(renamed_paths):
         in_tests = any(path == t or path.is_relative_to(t) for t in test_paths)
         try:
-            if _rewrite_file(path, old, new, words=in_tests):
+            if rewrite_file(path, old, new, words=in_tests):
                 report.rewritten.append(path)
         except ValueError as exc:
-            report.notes.append(f"{_rel(path, root)} not rewritten: {exc}")
+            report.notes.append(f"{relative_path(path, root)} not rewritten: {exc}")
     if report.rewritten:
         progress(f"rewrote references to {old} in {len(report.rewritten)} file(s)")
-    report.removed = _delete_generated(repo, old)
+    report.removed = delete_generated(repo, old)
 
     fresh = Repository.open(root)
-    _update_readme(fresh, report, progress)
-    report.mentions = _mentions(root, renamed_paths, old, git=top is not None)
+    update_readme_table(fresh, report, progress)
+    report.mentions = leftover_mentions(root, renamed_paths, old, git=top is not None)
     if report.mentions:
         shown = report.mentions[:MAX_MENTIONS]
         report.notes.append(
@@ -172,12 +172,15 @@ def rename_package(
             "files): check them"
             + (f"; the first {len(shown)} follow" if len(shown) < len(report.mentions) else "")
         )
-        report.notes += [f"{_rel(path, root)}:{line}: {text}" for path, line, text in shown]
+        report.notes += [
+            f"{relative_path(path, root)}:{line}: {text}" for path, line, text in shown
+        ]
     if new_tracking.exists():
         last = latest_release(state, new)
         if last is not None:
             report.notes.append(
-                f"release history moved to {_rel(new_tracking, root)}: the next release of "
+                f"release history moved to {relative_path(new_tracking, root)}: "
+                "the next release of "
                 f"{distribution_name(new)} continues after {last['version']}; it is a new "
                 "distribution name on the index"
             )

@@ -44,12 +44,12 @@ import sys
 from collections.abc import Sequence
 
 from packyard import __version__
-from packyard.cli.chores import _add_chore_commands
-from packyard.cli.ci import _add_ci_commands
-from packyard.cli.docs import _add_docs_commands
-from packyard.cli.packages import _add_package_commands
-from packyard.cli.releases import _add_release_commands
-from packyard.cli.runtime import _add_runtime_commands
+from packyard.cli.chores import add_chore_commands
+from packyard.cli.ci import add_ci_commands
+from packyard.cli.docs import add_docs_commands
+from packyard.cli.packages import add_package_commands
+from packyard.cli.releases import add_release_commands
+from packyard.cli.runtime import add_runtime_commands
 from packyard.errors import PackyardError
 
 
@@ -62,12 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every command run")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    _add_package_commands(commands)
-    _add_release_commands(commands)
-    _add_ci_commands(commands)
-    _add_docs_commands(commands)
-    _add_runtime_commands(commands)
-    _add_chore_commands(commands)
+    add_package_commands(commands)
+    add_release_commands(commands)
+    add_ci_commands(commands)
+    add_docs_commands(commands)
+    add_runtime_commands(commands)
+    add_chore_commands(commands)
     return parser
 
 

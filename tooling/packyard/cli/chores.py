@@ -6,14 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from packyard.cli.common import _names, _open_repo
+from packyard.cli.common import names_from, open_repo
 
 
 def _new(args: argparse.Namespace) -> int:
     from packyard.chores.scaffold import new_package
 
     made = new_package(
-        _open_repo(),
+        open_repo(),
         args.name,
         folder=args.folder,
         cli=args.cli,
@@ -41,7 +41,7 @@ def _print_chore(report) -> None:  # type: ignore[no-untyped-def]
 def _rename(args: argparse.Namespace) -> int:
     from packyard.chores.rename import rename_package
 
-    report = rename_package(_open_repo(), args.old, args.new, progress=print)
+    report = rename_package(open_repo(), args.old, args.new, progress=print)
     _print_chore(report)
     staged = " (staged with git mv)" if report.git else ""
     print(f"renamed {args.old} to {report.package}{staged}")
@@ -52,7 +52,7 @@ def _remove(args: argparse.Namespace) -> int:
     from packyard.chores.remove import remove_package
 
     report = remove_package(
-        _open_repo(), args.name, purge=args.purge, force=args.force, progress=print
+        open_repo(), args.name, purge=args.purge, force=args.force, progress=print
     )
     _print_chore(report)
     staged = " (staged with git rm)" if report.git else ""
@@ -63,10 +63,10 @@ def _remove(args: argparse.Namespace) -> int:
 def _gate(args: argparse.Namespace) -> int:
     from packyard.gates import release_gates, run_gate
 
-    repo = _open_repo()
+    repo = open_repo()
     gates = release_gates(repo.config) if args.gate == "release" else (args.gate,)
     reports = []
-    for name in _names(args.names):
+    for name in names_from(args.names):
         for gate in gates:
             report = run_gate(repo, name, gate)
             reports.append(report)
@@ -84,9 +84,9 @@ def _import_paa(args: argparse.Namespace) -> int:
     from packyard.paa.importer import DEFAULT_INDEX_URL, import_paa
 
     report = import_paa(
-        _open_repo(),
+        open_repo(),
         Path(args.path),
-        names=_names(args.packages or []) or None,
+        names=names_from(args.packages or []) or None,
         index_url=args.index_url or DEFAULT_INDEX_URL,
         dry_run=args.dry_run,
         progress=print,
@@ -95,7 +95,7 @@ def _import_paa(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_chore_commands(commands: argparse._SubParsersAction) -> None:
+def add_chore_commands(commands: argparse._SubParsersAction) -> None:
     new = commands.add_parser("new", help="scaffold a package that passes its test-install")
     new.add_argument("name", help="the import name (my_tool)")
     new.add_argument("--folder", action="store_true", help="a folder package (default: one file)")

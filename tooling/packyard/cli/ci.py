@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from packyard.cli.common import _open_repo
+from packyard.cli.common import open_repo
 from packyard.errors import PackyardError
 
 
@@ -19,7 +19,7 @@ def _changed(args: argparse.Namespace) -> int:
     from packyard.ci.since_release import detect_since_last_release
     from packyard.index.repositories import get_repository
 
-    repo = _open_repo()
+    repo = open_repo()
     if args.repository:  # fail fast, before any job starts: the hint lists the known ones
         get_repository(repo.config, args.repository)
     since_release = args.since_last_release or (args.release and not args.base)
@@ -67,7 +67,7 @@ def _ci(args: argparse.Namespace) -> int:
     from packyard.ci.changes import detect_changes
     from packyard.ci.localci import ci_steps, run_ci
 
-    repo = _open_repo()
+    repo = open_repo()
     changes = detect_changes(repo, args.base, args.head)
     print(changes.summary())
     steps = ci_steps(changes, release=args.release, repository=args.repository, jobs=args.jobs)
@@ -88,7 +88,7 @@ def _push_release(args: argparse.Namespace) -> int:
     from packyard.release.pushing import push_release
 
     report = push_release(
-        _open_repo().config.root,
+        open_repo().config.root,
         remote=args.remote,
         branch=args.branch,
         attempts=args.attempts,
@@ -113,7 +113,7 @@ def _with_trusted_publishing(args: argparse.Namespace) -> int:
         raise PackyardError(
             "no command to run", hint="packyard with-trusted-publishing -- invoke release NAME"
         )
-    target = get_repository(_open_repo().config, args.repository)
+    target = get_repository(open_repo().config, args.repository)
     if target.url is None or target.password_env is None:
         raise PackyardError(
             f"repository {target.name!r} cannot take a trusted-publishing token: it has "
@@ -128,7 +128,7 @@ def _with_trusted_publishing(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execvpe does not return
 
 
-def _add_ci_commands(commands: argparse._SubParsersAction) -> None:
+def add_ci_commands(commands: argparse._SubParsersAction) -> None:
     from packyard.release.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
 
     changed = commands.add_parser(

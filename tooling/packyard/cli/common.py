@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def _open_repo():  # type: ignore[no-untyped-def]
+def open_repo():  # type: ignore[no-untyped-def]
     from packyard.repo import Repository
 
     return Repository.open()
 
 
-def _names(values: Sequence[str]) -> list[str]:
+def names_from(values: Sequence[str]) -> list[str]:
     return [name for value in values for name in value.replace(",", " ").split()]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from packyard.cli.common import _names, _open_repo
+from packyard.cli.common import names_from, open_repo
 
 
 def _docs(args: argparse.Namespace) -> int:
     from packyard.docsite import build_all, build_package_site
 
-    repo = _open_repo()
-    names = _names(args.names)
+    repo = open_repo()
+    names = names_from(args.names)
     if names:
         for name in names:
             build_package_site(repo, name, execute=args.execute, progress=print)
@@ -24,8 +24,8 @@ def _docs_publish(args: argparse.Namespace) -> int:
     from packyard.docsite import build_all, build_package_site
     from packyard.docsite.ghpages import publish
 
-    repo = _open_repo()
-    names = _names(args.names)
+    repo = open_repo()
+    names = names_from(args.names)
     if args.build:
         if names:
             for name in names:
@@ -38,7 +38,7 @@ def _docs_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_docs_commands(commands: argparse._SubParsersAction) -> None:
+def add_docs_commands(commands: argparse._SubParsersAction) -> None:
     docs = commands.add_parser(
         "docs", help="build package sites (site/NAME/) and, without NAME, the repository's"
     )

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from packyard.cli.common import _names, _open_repo
+from packyard.cli.common import names_from, open_repo
 from packyard.errors import ConfigError, PackyardError
 
 
@@ -95,8 +95,8 @@ def _test_install(args: argparse.Namespace) -> int:
     from packyard.building.batch import FAILED, run_many, summary_table
     from packyard.building.testinstall import test_install
 
-    repo = _open_repo()
-    names = list(repo.packages) if args.all else _names(args.names)
+    repo = open_repo()
+    names = list(repo.packages) if args.all else names_from(args.names)
     if not names:
         raise PackyardError(
             "no package to test-install", hint="name packages, or --all for every package"
@@ -115,7 +115,7 @@ def _test_install(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from packyard.building.testinstall import build_and_check
 
-    _, artifacts, _ = build_and_check(_open_repo().resolve(args.name, tests=False))
+    _, artifacts, _ = build_and_check(open_repo().resolve(args.name, tests=False))
     for path in artifacts.files:
         print(path)
     return 0
@@ -124,7 +124,7 @@ def _build(args: argparse.Namespace) -> int:
 def _lock(args: argparse.Namespace) -> int:
     from packyard.building.lock import compile_requirements
 
-    repo = _open_repo()
+    repo = open_repo()
     print(compile_requirements(repo.inference(args.name), index_url=repo.config.index_url), end="")
     return 0
 
@@ -132,7 +132,7 @@ def _lock(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from packyard.chores.listing import format_list, list_packages
 
-    rows = list_packages(_open_repo())
+    rows = list_packages(open_repo())
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
@@ -140,7 +140,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_package_commands(commands: argparse._SubParsersAction) -> None:
+def add_package_commands(commands: argparse._SubParsersAction) -> None:
     req = commands.add_parser(
         "requirements", help="print the requirements inferred from a .py file or folder"
     )

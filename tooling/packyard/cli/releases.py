@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from packyard.cli.common import _open_repo
+from packyard.cli.common import open_repo
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -23,7 +23,7 @@ def _release(args: argparse.Namespace) -> int:
         gates=not args.skip_gates,
         trusted_publishing=args.trusted_publishing,
     )
-    results = release(_open_repo(), args.names, options, progress=print)
+    results = release(open_repo(), args.names, options, progress=print)
     print(summary(results, reasons=False))  # each error follows once, in full
     failed = [r for r in results if r.status == "failed" or r.warnings]
     for result in failed:
@@ -35,7 +35,7 @@ def _release(args: argparse.Namespace) -> int:
 def _readme(args: argparse.Namespace) -> int:
     from packyard.release.readme_table import update_readme
 
-    changed = update_readme(_open_repo(), check=args.check)
+    changed = update_readme(open_repo(), check=args.check)
     if args.check:
         print("README.md package table is out of date" if changed else "README.md is up to date")
         return 1 if changed else 0
@@ -46,11 +46,11 @@ def _readme(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from packyard.release.local_index import serve_local_index
 
-    serve_local_index(_open_repo(), port=args.port, progress=print)
+    serve_local_index(open_repo(), port=args.port, progress=print)
     return 0
 
 
-def _add_release_commands(commands: argparse._SubParsersAction) -> None:
+def add_release_commands(commands: argparse._SubParsersAction) -> None:
     from packyard.index.repository_config import DEFAULT_REPOSITORY
     from packyard.release.readme_table import LOCAL_INDEX_PORT
 

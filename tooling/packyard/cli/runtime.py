@@ -9,14 +9,14 @@ import json
 import sys
 from pathlib import Path
 
-from packyard.cli.common import _names
+from packyard.cli.common import names_from
 
 
 def _serve(args: argparse.Namespace) -> int:
     from packyard.runtime.serve import serve
 
     serve(
-        _names(args.names),
+        names_from(args.names),
         host=args.host,
         port=args.port,
         max_body_bytes=args.max_body_bytes,
@@ -79,7 +79,7 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _add_runtime_commands(commands: argparse._SubParsersAction) -> None:
+def add_runtime_commands(commands: argparse._SubParsersAction) -> None:
     from packyard.runtime.bodylimit import DEFAULT_MAX_BODY_BYTES
 
     serve = commands.add_parser(
