@@ -3,7 +3,8 @@
 A file is written to a temporary file in the same folder, flushed to disk and renamed over
 the target (:func:`os.replace`, atomic on POSIX and Windows); a folder is built beside its
 final place and renamed into it. On any error the temporary file or folder is removed and
-the target is left as it was.
+the target is left as it was. Paths in messages are shown relative to the repository
+(:func:`relative_path`).
 """
 
 from __future__ import annotations
@@ -74,3 +75,18 @@ def replace_dir(staging: Path, final: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form, for messages; ``path`` as it is when it
+    is not under ``root`` (symbolic links are not resolved).
+
+    >>> relative_path(Path("/repo/packages/kit.py"), Path("/repo"))
+    'packages/kit.py'
+    >>> relative_path(Path("/elsewhere/kit.py"), Path("/repo"))
+    '/elsewhere/kit.py'
+    """
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -136,10 +136,3 @@ def update_readme_table(repo: Repository, report: ChoreReport, progress: Progres
     if problem:
         report.notes.append(problem)
     return changed
-
-
-def relative_path(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

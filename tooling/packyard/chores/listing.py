@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from packyard.chores.files import relative_path
 from packyard.errors import ConfigError, InferenceError, PackageError
+from packyard.fsutil import relative_path
 from packyard.package.discovery import survey
 from packyard.repo import Repository
 from packyard.versions.tracking import UNRELEASED_LABEL, UNRELEASED_VERSION, latest_release

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from packyard import gitutil
-from packyard.chores.files import git_top, relative_path
+from packyard.chores.files import git_top
 from packyard.errors import CommandFailed
-from packyard.fsutil import write_text_atomic
+from packyard.fsutil import relative_path, write_text_atomic
 from packyard.names import distribution_name
 
 #: File suffixes whose references to the package's name a rename rewrites (notebooks:

@@ -21,10 +21,10 @@ from packyard.chores.files import (
     git_top,
     is_tracked,
     owned_paths,
-    relative_path,
     update_readme_table,
 )
 from packyard.errors import CommandFailed, PackageError
+from packyard.fsutil import relative_path
 from packyard.repo import Repository
 from packyard.versions.tracking import latest_release, tracking_file
 

@@ -19,11 +19,11 @@ from packyard.chores.files import (
     delete_generated,
     git_top,
     is_tracked,
-    relative_path,
     update_readme_table,
 )
 from packyard.chores.references import leftover_mentions, rewrite_file, text_files
 from packyard.errors import PackageError, PackyardError
+from packyard.fsutil import relative_path
 from packyard.names import TEST_PREFIX, distribution_name
 from packyard.repo import Repository
 from packyard.versions.tracking import (

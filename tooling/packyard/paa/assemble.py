@@ -12,12 +12,13 @@ from typing import Any
 
 import tomli_w
 
+from packyard.fsutil import relative_path
 from packyard.paa import leftovers as paa_leftovers
 from packyard.paa import markers as paa_markers
 from packyard.paa import project as paa_project
 from packyard.paa import rewrite as paa_rewrite
 from packyard.paa import source as paa_source
-from packyard.paa.copying import copy, copy_components, copy_tree, mark_ignored, rel, write
+from packyard.paa.copying import copy, copy_components, copy_tree, mark_ignored, write
 from packyard.paa.parts import PARTS, cli_entry, keep_mcp_server_name
 from packyard.paa.report import PackageImport
 from packyard.package.testfiles import collected_test_files
@@ -45,7 +46,7 @@ def assemble(
     scans: list[tuple[str | None, paa_markers.MarkerScan, Path]] = []
 
     write(folder / f"{name}.py", mark_ignored(module_text, module_path, scans, None))
-    item.carried.append(f"{rel(module_path, config.root)} -> {name}/{name}.py")
+    item.carried.append(f"{relative_path(module_path, config.root)} -> {name}/{name}.py")
     docstring = ast.get_docstring(ast.parse(module_text)) or ""
     summary_source = docstring or str(metadata.get("description") or "")
     if not summary_source:
@@ -69,7 +70,7 @@ def assemble(
         if module == "cli":
             text = cli_entry(text, path, name, scripts, item)
         write(folder / f"{module}.py", text)
-        item.carried.append(f"{rel(path, config.root)} -> {name}/{module}.py")
+        item.carried.append(f"{relative_path(path, config.root)} -> {name}/{module}.py")
         if module == "mcp":
             keep_mcp_server_name(name, text, folder, metadata, item)
 
@@ -83,10 +84,14 @@ def assemble(
     if notebook.is_file():
         target = folder / "docs" / "example.ipynb"
         if target.exists():
-            item.not_carried.append(f"{rel(notebook, config.root)}: docs/example.ipynb is taken")
+            item.not_carried.append(
+                f"{relative_path(notebook, config.root)}: docs/example.ipynb is taken"
+            )
         else:
             copy(notebook, target)
-            item.carried.append(f"{rel(notebook, config.root)} -> {name}/docs/example.ipynb")
+            item.carried.append(
+                f"{relative_path(notebook, config.root)} -> {name}/docs/example.ipynb"
+            )
     prefix = os.path.relpath(repo.config.packages_dir, repo.config.root).replace(os.sep, "/")
     _copy_tests(config, name, folder, item, packages, prefix)
     carried, not_carried = paa_leftovers.carry_linked_files(config.root, name, folder / "docs")
@@ -99,12 +104,14 @@ def assemble(
             item.carried.append(f".paa/pyproject/{name}.toml requires-python {value!r}")
     if config.license_path is not None:
         copy(config.license_path, folder / config.license_path.name)
-        item.carried.append(f"{rel(config.license_path, config.root)} -> {name}/")
+        item.carried.append(f"{relative_path(config.license_path, config.root)} -> {name}/")
 
     for key, what in (("drawio_dir", ".drawio"), ("skills_dir", "")):
         path = config.part(key, name, what)
         if path.exists():
-            item.not_carried.append(f"{rel(path, config.root)}: packyard has no place for it")
+            item.not_carried.append(
+                f"{relative_path(path, config.root)}: packyard has no place for it"
+            )
 
     project = paa_project.project_table(repo, config, name, metadata, scans, mapping, scripts, item)
     import_map = paa_project.import_map(name, folder, mapping)
@@ -142,7 +149,9 @@ def _copy_tests(
             copy_tree(source, folder / "tests", config, item)
         else:
             copy(source, target)
-            item.carried.append(f"{rel(source, config.root)} -> {name}/tests/{source.name}")
+            item.carried.append(
+                f"{relative_path(source, config.root)} -> {name}/tests/{source.name}"
+            )
     tests = folder / "tests"
     if not tests.is_dir():
         return

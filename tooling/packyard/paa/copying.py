@@ -10,6 +10,7 @@ import ast
 import shutil
 from pathlib import Path
 
+from packyard.fsutil import relative_path
 from packyard.paa import markers as paa_markers
 from packyard.paa import source as paa_source
 from packyard.paa.report import PackageImport
@@ -69,7 +70,7 @@ def copy_components(
             if top is None:
                 item.not_carried.append(
                     f"{module_path.name} line {node.lineno}: from {'.' + '.'.join(candidate)} "
-                    f"import ...: {rel(source, config.root)} is not a local component"
+                    f"import ...: {relative_path(source, config.root)} is not a local component"
                 )
                 continue
             if top in copied:
@@ -81,7 +82,8 @@ def copy_components(
             else:
                 copy(top, target)
             item.carried.append(
-                f"component {rel(top, config.root)} -> {name}/{target.relative_to(folder)}"
+                f"component {relative_path(top, config.root)} -> "
+                f"{name}/{target.relative_to(folder)}"
             )
     for path in sorted(copied):
         files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
@@ -123,7 +125,7 @@ def copy_tree(source: Path, target: Path, config: paa_source.PaaConfig, item: Pa
     shutil.copytree(
         source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True
     )
-    item.carried.append(f"{rel(source, config.root)}/ -> {item.name}/{target.name}/")
+    item.carried.append(f"{relative_path(source, config.root)}/ -> {item.name}/{target.name}/")
 
 
 def write(path: Path, text: str) -> None:
@@ -134,10 +136,3 @@ def write(path: Path, text: str) -> None:
 def copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
-
-
-def rel(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
