@@ -30,6 +30,19 @@ class _Needs:
 
 
 def plan_needs(resolved: ResolvedPackage) -> _Needs:
+    """Everything a package's test venv needs besides its wheel, known before the wheel exists.
+
+    Args:
+        resolved: the package (see :meth:`packyard.repo.Repository.resolve`).
+
+    Returns:
+        The siblings built from the repository (import names, each after those it needs),
+        the stale-pinned siblings (installed from the index instead), every inferred
+        requirement (the tests', the core's and every extra's, siblings included), the PEP
+        508 lines to install (pytest, the tests' needs and the third-party requirements, each
+        distribution once: :func:`unique_requirements`), the tests' own third-party lines,
+        and the warnings of the tests' inference.
+    """
     test_needs = resolved.test_inference or Inference([])
     # The tests' optional imports (try: import hypothesis...) are installed too.
     needs = [*test_needs.requirements, *resolved.inference.requirements]

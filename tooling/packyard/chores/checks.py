@@ -76,6 +76,12 @@ def check_new_name(repo: Repository, name: str, *, replacing: str | None = None)
 
 
 def importers_of(repo: Repository, name: str) -> list[str]:
+    """The packages that import package ``name`` (import names, in the order of
+    :func:`existing_packages`), ``name`` itself left out.
+
+    A package whose requirements cannot be inferred (a syntax error, an unreadable file:
+    any :class:`~packyard.errors.PackyardError`) is skipped, not reported.
+    """
     found = []
     for other in existing_packages(repo):
         if other == name:

@@ -80,6 +80,9 @@ def generated_paths(repo: Repository, name: str) -> list[Path]:
 
 
 def git_top(root: Path) -> Path | None:
+    """The top folder of the git work tree holding ``root``; None (not an error) when it is
+    not in one or git is missing.
+    """
     try:
         return gitutil.toplevel(root)
     except PackyardError:
@@ -87,6 +90,12 @@ def git_top(root: Path) -> Path | None:
 
 
 def is_tracked(root: Path, path: Path) -> bool:
+    """Whether git tracks ``path`` or, for a folder, a file under it (``git ls-files`` in
+    ``root``).
+
+    Raises:
+        CommandFailed: git failed (``root`` is not in a git work tree, for example).
+    """
     out = gitutil.git(root, "ls-files", "-z", "--", str(path))
     return bool(out.strip("\0").strip())
 
@@ -102,6 +111,12 @@ def dirty_paths(root: Path, paths: Iterable[Path]) -> list[str]:
 
 
 def delete_generated(repo: Repository, name: str) -> list[Path]:
+    """Delete the folders packyard generated for package ``name`` (:func:`generated_paths`);
+    returns those that existed and were deleted (absolute paths).
+
+    Raises:
+        OSError: a folder could not be deleted (:func:`shutil.rmtree`).
+    """
     removed = []
     for path in generated_paths(repo, name):
         if path.is_dir():

@@ -40,6 +40,9 @@ def _files(paths: Iterable[Path]) -> list[Path]:
 
 
 def text_files(paths: Iterable[Path]) -> list[Path]:
+    """The files at or under ``paths`` whose references a rename rewrites (a suffix in
+    :data:`REWRITTEN_SUFFIXES`), sorted per path, ``__pycache__`` left out.
+    """
     return [p for p in _files(paths) if p.suffix in REWRITTEN_SUFFIXES]
 
 

@@ -20,10 +20,23 @@ _FETCH_HINT = (
 
 
 def run_git(root: Path, *args: str) -> str:
+    """Run ``git ARGS`` at ``root`` (step ``changes``, environment from
+    :func:`packyard.childenv.git_env`) and return its output.
+
+    Raises:
+        CommandFailed: git exited non-zero; the hint says how to fetch the history a shallow
+            clone lacks.
+    """
     return run(["git", *args], step="changes", cwd=root, env=git_env(args), hint=_FETCH_HINT)
 
 
 def run_git_input(root: Path, text: str, *args: str) -> str:
+    """:func:`run_git` with ``text`` on git's standard input (the queries of ``--stdin`` or
+    ``--batch-check``, one per line).
+
+    Raises:
+        CommandFailed: as :func:`run_git`.
+    """
     return run(
         ["git", *args], step="changes", cwd=root, env=git_env(args), hint=_FETCH_HINT, input=text
     )

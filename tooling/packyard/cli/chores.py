@@ -96,6 +96,10 @@ def _import_paa(args: argparse.Namespace) -> int:
 
 
 def add_chore_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the chore subcommands to ``commands`` (the subparsers of
+    :func:`packyard.cli.build_parser`), each with its handler as ``func``: ``new``, ``rename``,
+    ``remove``, ``gate``, ``import-paa``.
+    """
     new = commands.add_parser("new", help="scaffold a package that passes its test-install")
     new.add_argument("name", help="the import name (my_tool)")
     new.add_argument("--folder", action="store_true", help="a folder package (default: one file)")

@@ -129,6 +129,10 @@ def _with_trusted_publishing(args: argparse.Namespace) -> int:
 
 
 def add_ci_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the CI subcommands to ``commands`` (the subparsers of :func:`packyard.cli.build_parser`),
+    each with its handler as ``func``: ``changed``, ``ci``, ``push-release``,
+    ``with-trusted-publishing``.
+    """
     from packyard.release.pushing import PUSH_ATTEMPTS, PUSH_TIMEOUT
 
     changed = commands.add_parser(

@@ -39,6 +39,10 @@ def _docs_publish(args: argparse.Namespace) -> int:
 
 
 def add_docs_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the documentation subcommands to ``commands`` (the subparsers of
+    :func:`packyard.cli.build_parser`), each with its handler as ``func``: ``docs``,
+    ``docs-publish``.
+    """
     docs = commands.add_parser(
         "docs", help="build package sites (site/NAME/) and, without NAME, the repository's"
     )

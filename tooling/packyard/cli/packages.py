@@ -141,6 +141,10 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def add_package_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the package subcommands to ``commands`` (the subparsers of
+    :func:`packyard.cli.build_parser`), each with its handler as ``func``: ``requirements``,
+    ``test-install``, ``build``, ``lock``, ``list``.
+    """
     req = commands.add_parser(
         "requirements", help="print the requirements inferred from a .py file or folder"
     )

@@ -51,6 +51,10 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def add_release_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the release subcommands to ``commands`` (the subparsers of
+    :func:`packyard.cli.build_parser`), each with its handler as ``func``: ``release``, ``readme``,
+    ``index``.
+    """
     from packyard.index.repository_config import DEFAULT_REPOSITORY
     from packyard.release.readme_table import LOCAL_INDEX_PORT
 

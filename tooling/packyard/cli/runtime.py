@@ -80,6 +80,10 @@ def _positive_int(text: str) -> int:
 
 
 def add_runtime_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the runtime subcommands to ``commands`` (the subparsers of
+    :func:`packyard.cli.build_parser`), each with its handler as ``func``: ``serve``, ``app``,
+    ``mcp``, ``artifacts``, ``show``.
+    """
     from packyard.runtime.bodylimit import DEFAULT_MAX_BODY_BYTES
 
     serve = commands.add_parser(

@@ -62,6 +62,21 @@ def site_root(repo: Repository) -> Path:
 def mkdocs_build(
     toolchain: Toolchain, config_file: Path, sources: dict[str, Path], docs_dir: Path
 ) -> None:
+    """Run ``mkdocs build --strict`` on ``config_file`` with the docs toolchain (killed after
+    1800 seconds).
+
+    Args:
+        toolchain: the interpreter that has mkdocs.
+        config_file: the site's ``mkdocs.yml``; mkdocs runs in its folder.
+        sources: page (relative to ``docs_dir``, POSIX) -> the file a reader should fix (a
+            package's README, page or notebook); other pages are named in ``docs_dir``.
+        docs_dir: the folder of the generated pages.
+
+    Raises:
+        DocsError: mkdocs warned about pages (broken links, missing images); names each at
+            its source file and, when found, line.
+        CommandFailed: mkdocs failed otherwise or timed out.
+    """
     try:
         run(
             [toolchain.python, "-m", "mkdocs", "build", "--strict", "--config-file", config_file],
@@ -109,6 +124,18 @@ def raise_broken(
     what: str,
     ignore: Callable[[BrokenLink], bool] | None = None,
 ) -> None:
+    """Raise if the link check found broken links or images.
+
+    Args:
+        broken: what :func:`packyard.docsite.links.check_links` found.
+        sources: Markdown page (relative to the docs folder, POSIX) -> the file a reader
+            should fix; each broken link is named with the source of its HTML page, if any.
+        what: the site, for the message (``"the repository site"``).
+        ignore: leaves out the broken links for which it returns True.
+
+    Raises:
+        DocsError: some remain; names the first one's source file and, when found, line.
+    """
     if ignore is not None:
         broken = [b for b in broken if not ignore(b)]
     if not broken:
@@ -129,6 +156,7 @@ def raise_broken(
 
 
 def write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, creating its parent folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 

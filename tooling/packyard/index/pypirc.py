@@ -17,6 +17,18 @@ def default_pypirc() -> Path:
 
 
 def read_pypirc(path: Path) -> dict[str, RepositoryConfig]:
+    """The repositories of a ``.pypirc`` file (twine's format), by section name; empty when
+    the file is missing.
+
+    ``[distutils]`` is skipped, and so is a section without a ``repository`` URL unless it
+    is named after a preset that has one (``pypi``, ``testpypi``); a preset's section
+    takes its user name and password variable as defaults. A URL other than a preset's
+    gets a guessed simple index URL (:func:`~packyard.index.repository_config.simple_url_for`).
+    Passwords are not read here (see :func:`pypirc_section`).
+
+    Raises:
+        ConfigError: the file cannot be read or parsed.
+    """
     if not path.is_file():
         return {}
     parser = configparser.RawConfigParser()
@@ -48,6 +60,10 @@ def read_pypirc(path: Path) -> dict[str, RepositoryConfig]:
 
 
 def pypirc_section(repository: RepositoryConfig) -> dict[str, str]:
+    """The keys and values of ``repository``'s section of the ``.pypirc`` it came from
+    (``username``, ``password``...): empty, never an error, when it came from none, or
+    the file is gone, unreadable or lacks the section.
+    """
     if repository.pypirc is None or not repository.pypirc.is_file():
         return {}
     parser = configparser.RawConfigParser()

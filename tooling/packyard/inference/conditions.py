@@ -26,6 +26,12 @@ FREE: Condition = ("free",)
 
 
 def simplify(condition: Condition) -> Condition:
+    """``condition`` simplified: ``not`` of a constant folded and double negations removed;
+    ``and``/``or`` flattened, with :data:`TRUE`/:data:`FALSE` absorbing or dropped and
+    repeats and ``x``/``not x`` pairs reduced; in a conjunction, two ``env`` equalities of
+    one variable that contradict give :data:`FALSE`, and an equality drops the
+    inequalities of its variable it implies. Atoms come back as they are.
+    """
     kind = condition[0]
     if kind == "not":
         inner = simplify(condition[1])
@@ -82,6 +88,10 @@ def _narrow(parts: list[Condition]) -> list[Condition]:
 
 
 def substitute(condition: Condition, values: dict[Condition, Condition]) -> Condition:
+    """``condition`` with each part that is a key of ``values`` replaced by its value (atoms
+    by :data:`TRUE` or :data:`FALSE`, say), through ``not``, ``and`` and ``or``; not
+    simplified (see :func:`simplify`).
+    """
     if condition in values:
         return values[condition]
     if condition[0] in ("not", "and", "or"):
@@ -90,6 +100,7 @@ def substitute(condition: Condition, values: dict[Condition, Condition]) -> Cond
 
 
 def atoms(condition: Condition, kind: str) -> set[Condition]:
+    """The atoms of kind ``kind`` (``"py"``, ``"env"`` or ``"?"``) anywhere in ``condition``."""
     if condition[0] == kind:
         return {condition}
     if condition[0] in ("not", "and", "or"):
@@ -98,6 +109,9 @@ def atoms(condition: Condition, kind: str) -> set[Condition]:
 
 
 def has(condition: Condition, kind: str) -> bool:
+    """Whether ``condition`` holds an atom of kind ``kind`` anywhere (``"?"``: a platform
+    guard no PEP 508 marker expresses).
+    """
     if condition[0] == kind:
         return True
     if condition[0] in ("not", "and", "or"):

@@ -86,6 +86,9 @@ def _int_tuple(node: ast.AST) -> tuple[int, ...] | None:
 
 
 def strings(node: ast.AST) -> list[str] | None:
+    """The values of a string literal (one) or of a tuple, list or set of string literals;
+    None for any other node.
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [node.value]
     if isinstance(node, ast.Tuple | ast.List | ast.Set):

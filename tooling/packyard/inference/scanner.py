@@ -70,6 +70,15 @@ Payload = tuple[Failure | None, tuple[Row, ...]]
 
 
 class SyntaxProblem(Exception):
+    """A source text that does not parse, raised by :func:`extract`; :func:`scan_bytes`
+    returns it as an ``InferenceError`` failure and :mod:`packyard.inference.imports`
+    raises it as an :class:`~packyard.errors.InferenceError`.
+
+    Attributes:
+        line: the 1-based line of the first problem.
+        message: what is wrong, e.g. ``"syntax error: Python 2 print statement"``.
+    """
+
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line

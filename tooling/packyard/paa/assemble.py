@@ -34,6 +34,20 @@ def assemble(
     item: PackageImport,
     packages: list[str],
 ) -> None:
+    """Assemble paa package ``name`` as a packyard folder package in ``folder`` (created
+    here), noting in ``item`` what was carried over and what was not.
+
+    Args:
+        config: the paa repository.
+        mapping: its ``package_mapping.json`` (import name -> distribution name).
+        packages: every package of the paa repository (for rewriting the tests' imports).
+
+    Raises:
+        FileExistsError: ``folder`` exists already.
+        PackageError: the module or its cli has a syntax error.
+        ConfigError: ``.paa/pyproject/NAME.toml`` is not valid TOML or its
+            ``requires-python`` is not a string.
+    """
     folder.mkdir(parents=True)
     module_path = config.module_dir / f"{name}.py"
     module_text = module_path.read_text(encoding="utf-8")

@@ -119,6 +119,10 @@ def _component_root(module_dir: Path, dependencies: Path, parts: list[str]) -> P
 
 
 def copy_tree(source: Path, target: Path, config: paa_source.PaaConfig, item: PackageImport):
+    """Copy the folder ``source`` into ``target`` (merged with what is there, ``__pycache__``
+    and ``*.pyc`` left out) and note it in ``item.carried``; nothing when ``source`` is not
+    a folder.
+    """
     if not source.is_dir():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -129,10 +133,14 @@ def copy_tree(source: Path, target: Path, config: paa_source.PaaConfig, item: Pa
 
 
 def write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, creating its parent folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
 
 def copy(source: Path, target: Path) -> None:
+    """Copy the file ``source`` to ``target`` with its metadata (:func:`shutil.copy2`),
+    creating the parent folders.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)

@@ -55,6 +55,9 @@ def stage_history(
 
 
 def base_commit(repo: Repository) -> str | None:
+    """The full SHA-1 of the destination repository's ``HEAD``; None (not an error) when it
+    has no commit yet or is not a git repository.
+    """
     try:
         return gitutil.head(repo.config.root)
     except PackyardError:

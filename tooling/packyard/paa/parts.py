@@ -79,6 +79,16 @@ def keep_mcp_server_name(
 def cli_entry(
     text: str, path: Path, name: str, scripts: dict[str, str], item: PackageImport
 ) -> str:
+    """A paa cli module's text as packyard's ``cli.py``: ``main = cli`` appended when it
+    defines ``cli`` but no ``main`` (packyard's console script calls ``NAME.cli:main``).
+
+    A ``__cli_metadata__`` script name other than ``name`` is added to ``scripts`` (script
+    -> entry point, for ``[project.scripts]``); what is not carried over goes to
+    ``item.not_carried``.
+
+    Raises:
+        PackageError: the module has a syntax error.
+    """
     metadata, problem = paa_source.literal_assignment(text, path, "__cli_metadata__")
     if problem:
         item.not_carried.append(f"{path.name}: {problem}")

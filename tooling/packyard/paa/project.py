@@ -53,6 +53,21 @@ def project_table(
     scripts: dict[str, str],
     item: PackageImport,
 ) -> dict[str, Any]:
+    """The partial PEP 621 ``[project]`` table carried over for paa package ``name``.
+
+    Args:
+        metadata: the module's ``__package_metadata__``.
+        scans: the marker scans of the copied files, ``(extra or None, scan, path)`` (see
+            :func:`packyard.paa.copying.mark_ignored`).
+        mapping: ``package_mapping.json`` (import name -> distribution name).
+        scripts: console script -> entry point (see :func:`packyard.paa.parts.cli_entry`).
+        item: receives what was carried over and what was not.
+
+    Returns:
+        Description, authors, URLs, keywords, ``requires-python``, license (an SPDX
+        expression, PEP 639), classifiers, the dependencies and extras the markers and
+        ``install_requires``/``extras_require`` give, and scripts: the keys that have a value.
+    """
     project: dict[str, Any] = {}
     unknown = sorted(k for k in metadata if k not in METADATA_KEYS)
     for key in unknown:

@@ -20,6 +20,17 @@ from packyard.repo import Repository
 def started_index(
     repo: Repository, target: RepositoryConfig, options: ReleaseOptions, progress: Progress
 ) -> Iterator[RepositoryConfig]:
+    """Context manager: the release target, with the local index running for the block when
+    it is ``local``.
+
+    Yields ``target`` itself for another repository or a dry run; for ``local``, a copy
+    whose upload and simple index URLs point at pypiserver serving ``.packyard/index/`` on
+    127.0.0.1 (a free port), stopped when the block exits.
+
+    Raises:
+        CommandFailed: the local index did not start (see
+            :class:`packyard.index.local.LocalIndex`).
+    """
     if not target.is_local or options.dry_run:
         yield target
         return

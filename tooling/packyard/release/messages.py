@@ -65,6 +65,11 @@ def print_dry_run(
     target: RepositoryConfig,
     progress: Progress,
 ) -> None:
+    """Report through ``progress`` what releasing ``plan`` would do, one ``  dry run: ...``
+    line per step: assemble and build, check and test-install, start the local index (for
+    ``local``), upload (the twine command), verify, record, commit, tag and push, as
+    ``options`` and ``target`` say. Changes nothing.
+    """
     build = repo.config.build_dir / plan.package
     dist = repo.config.dist_dir / plan.package
     url = target.url or "http://127.0.0.1:PORT/"
