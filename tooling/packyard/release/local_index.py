@@ -55,7 +55,8 @@ def serve_local_index(repo: Repository, *, port: int | None, progress: Progress 
         progress: receives the URL and the pip command that installs from it.
 
     Raises:
-        CommandFailed: the server did not start (the port is taken...) or exited.
+        CommandFailed: the server did not start (the port is taken...).
+        ReleaseError: it started, then exited before Ctrl-C or SIGTERM stopped it.
     """
     from packyard.release.readme_table import local_install_command
 
