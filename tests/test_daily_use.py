@@ -21,7 +21,7 @@ from packyard.building.testinstall import test_install
 from packyard.chores.listing import format_list, list_packages
 from packyard.config import load_config
 from packyard.errors import PackageError
-from packyard.gates.advice import license_warning
+from packyard.gates.advice import license_warning, lock_warning, test_install_warnings
 from packyard.names import suggest_name
 from packyard.package.discovery import survey
 from packyard.repo import Repository
@@ -263,6 +263,7 @@ def test_requirements_session_writes_checks_and_installs_the_lock(
     assert 'fastapi; extra == "api"' in lock.inputs
     check = _tool("nox", "-s", "requirements-web", "--", "--check", root=root)
     assert check.returncode == 0, check.stderr[-3000:]
+    assert lock_warning(Repository.open(root), "web") is None
 
     # Exactly the lock's versions in the venv.
     repo = Repository.open(root)
@@ -296,6 +297,11 @@ def test_requirements_session_writes_checks_and_installs_the_lock(
     assert stale.returncode != 0
     assert "requirements.lock: the lock file is out of date" in stale.stderr
     assert "+ click" in stale.stderr
+    # Every test-install warns about it (without failing), naming the fix.
+    warnings = test_install_warnings(Repository.open(root), "web")
+    stale_lock = [w for w in warnings if w.startswith("packages/web/requirements.lock: ")]
+    assert len(stale_lock) == 1 and "+ click" in stale_lock[0]
+    assert "nox -s requirements-web" in stale_lock[0]
     locked = _tool("nox", "-s", "test_install-web", "--", "--locked", root=root)
     assert locked.returncode != 0 and "out of date" in locked.stderr
     # The lock never ships in the wheel.

@@ -188,7 +188,7 @@ def requirements(session: Any, root: Path, name: str) -> None:
     pip-compile against the configured index and written to the package's lock file (see
     :mod:`packyard.building.lockfile`); ``-- --check`` only checks that the lock file is there and
     made from the current requirements (offline; for CI), and fails when it is stale."""
-    from packyard.building.lockfile import check_lock, lock_inputs, lock_path, write_lock
+    from packyard.building.lockfile import check_lock, input_lines, lock_path, write_lock
     from packyard.repo import Repository
 
     unknown = [arg for arg in session.posargs if arg != "--check"]
@@ -200,15 +200,7 @@ def requirements(session: Any, root: Path, name: str) -> None:
         path = lock_path(repo.package(name))
         relative = path.relative_to(repo.config.root)
         if "--check" in session.posargs:
-            check_lock(
-                path,
-                sorted(
-                    {
-                        row.line
-                        for row in lock_inputs(repo.inference(name), repo.extra_inferences(name))
-                    }
-                ),
-            )
+            check_lock(path, input_lines(repo.inference(name), repo.extra_inferences(name)))
             session.log(f"{relative} is up to date")
             return
         warnings = [*repo.inference(name).warnings]

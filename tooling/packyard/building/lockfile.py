@@ -252,6 +252,17 @@ def lock_inputs(core: Inference, extras: Mapping[str, Inference]) -> list[LockIn
     return rows
 
 
+def input_lines(core: Inference, extras: Mapping[str, Inference]) -> list[str]:
+    """The PEP 508 lines a lock made now would record as its inputs (``# input: ...``),
+    sorted and each once: what :func:`check_lock` compares a committed lock with.
+
+    Args:
+        core: the core's inferred requirements.
+        extras: extra name -> the requirements it adds.
+    """
+    return sorted({row.line for row in lock_inputs(core, extras)})
+
+
 def write_lock(
     repo: Repository,
     name: str,

@@ -222,11 +222,10 @@ def test_install(
         clash = clash_warning(index_url, package.dist_name, resolved.shown(package.path))
         pinned: list[str] = []
         if locked:
-            from packyard.building.lockfile import check_lock, lock_inputs, lock_path
+            from packyard.building.lockfile import check_lock, input_lines, lock_path
 
             lock = lock_path(package)
-            rows = lock_inputs(resolved.inference, resolved.extra_inferences)
-            check_lock(lock, sorted({row.line for row in rows}))
+            check_lock(lock, input_lines(resolved.inference, resolved.extra_inferences))
             first = [*unique_requirements(["pytest", *plan.test_requirements]), "-r", str(lock)]
             pinned = ["-c", str(lock)]
     twine = None
