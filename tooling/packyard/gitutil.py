@@ -8,6 +8,7 @@ Every function takes the folder to run in (any folder inside the work tree) and 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,16 +20,41 @@ _RECORD = "\x1e"
 _FIELD = "\x1f"
 
 
-def git(cwd: Path, *args: str, step: str = "git", hint: str | None = None) -> str:
-    """Run ``git ARGS`` in ``cwd`` and return its output.
+def git(
+    cwd: Path,
+    *args: str,
+    step: str = "git",
+    hint: str | None = None,
+    timeout: float = 300,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run ``git ARGS`` in ``cwd`` and return its output: the one way packyard runs git.
 
     git and its hooks get :func:`packyard.childenv.git_env`: no upload credential.
 
+    Args:
+        cwd: a folder in the work tree (or any folder, with ``--git-dir``).
+        args: git's arguments.
+        step: the step a failure names (``git``, ``changes``, ``docs-publish``...).
+        hint: how to fix a failure.
+        timeout: seconds before git is stopped (a failure).
+        input: text for git's standard input (``--stdin`` queries, ``hash-object``).
+        env: more variables for git (``GIT_EDITOR``, ``GIT_INDEX_FILE``, an author...).
+
     Raises:
-        CommandFailed: git exited non-zero (step ``step``).
+        CommandFailed: git exited non-zero or timed out (step ``step``).
     """
-    env = git_env(args, GIT_OPTIONAL_LOCKS="0")
-    return run(["git", *args], step=step, cwd=cwd, env=env, timeout=300, hint=hint)
+    environment = git_env(args, GIT_OPTIONAL_LOCKS="0", **(env or {}))
+    return run(
+        ["git", *args],
+        step=step,
+        cwd=cwd,
+        env=environment,
+        timeout=timeout,
+        hint=hint,
+        input=input,
+    )
 
 
 def toplevel(cwd: Path) -> Path:

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from packyard.childenv import git_env
+from packyard import gitutil
 from packyard.errors import CommandFailed, PackageError
-from packyard.proc import run
 from packyard.repo import Repository
 
 _FETCH_HINT = (
@@ -20,14 +19,14 @@ _FETCH_HINT = (
 
 
 def run_git(root: Path, *args: str) -> str:
-    """Run ``git ARGS`` at ``root`` (step ``changes``, environment from
-    :func:`packyard.childenv.git_env`) and return its output.
+    """Run ``git ARGS`` at ``root`` (:func:`packyard.gitutil.git`, step ``changes``) and
+    return its output.
 
     Raises:
         CommandFailed: git exited non-zero; the hint says how to fetch the history a shallow
             clone lacks.
     """
-    return run(["git", *args], step="changes", cwd=root, env=git_env(args), hint=_FETCH_HINT)
+    return gitutil.git(root, *args, step="changes", hint=_FETCH_HINT)
 
 
 def run_git_input(root: Path, text: str, *args: str) -> str:
@@ -37,9 +36,7 @@ def run_git_input(root: Path, text: str, *args: str) -> str:
     Raises:
         CommandFailed: as :func:`run_git`.
     """
-    return run(
-        ["git", *args], step="changes", cwd=root, env=git_env(args), hint=_FETCH_HINT, input=text
-    )
+    return gitutil.git(root, *args, step="changes", hint=_FETCH_HINT, input=text)
 
 
 def rev_parse(root: Path, refs: list[str], what: str) -> list[str]:

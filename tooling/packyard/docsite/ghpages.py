@@ -26,9 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packyard.childenv import git_env
+from packyard import gitutil
 from packyard.errors import CommandFailed, DocsError
-from packyard.proc import run
 from packyard.repo import Repository
 
 DEFAULT_REMOTE = "origin"
@@ -94,10 +93,7 @@ class PublishReport:
 
 
 def _git(cwd: Path, *args: str, env: dict[str, str] | None = None, hint: str | None = None) -> str:
-    return run(
-        ["git", *args], step="docs-publish", cwd=cwd, env=env or git_env(args), timeout=600,
-        hint=hint,
-    )  # fmt: skip
+    return gitutil.git(cwd, *args, step="docs-publish", hint=hint, timeout=600, env=env)
 
 
 def publish(
@@ -148,7 +144,7 @@ def publish(
 
     parent = _remote_head(root, remote, branch)
     with tempfile.TemporaryDirectory(prefix="packyard-ghpages-") as scratch:
-        index_env = git_env(GIT_INDEX_FILE=str(Path(scratch) / "index"))
+        index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
         tree_git = ("--git-dir", str(git_dir), "--work-tree", str(site))
         if parent:
             _git(site, *tree_git, "read-tree", parent, env=index_env)
@@ -273,7 +269,7 @@ def _changes(root: Path, parent: str | None, tree: str) -> list[tuple[str, str]]
 
 
 def _commit(root: Path, tree: str, parent: str | None, message: str) -> str:
-    env = git_env()
+    env: dict[str, str] = {}
     for key, fallback in zip(("user.name", "user.email"), FALLBACK_IDENTITY, strict=True):
         try:
             _git(root, "config", "--get", key)

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packyard import gitutil
-from packyard.childenv import git_env
 from packyard.errors import CommandFailed, ReleaseError
-from packyard.proc import run
 from packyard.versions.versioning import RELEASE_COMMIT
 
 log = logging.getLogger("packyard")
@@ -80,8 +78,7 @@ def backoff(attempt: int, delay: float, cap: float, rng: random.Random) -> float
 def _git(root: Path, *args: str, step: str = "git") -> str:
     # English messages (the rejection is recognised by them), never a prompt, never an
     # editor (rebase --continue keeps each commit's message).
-    env = git_env(args, GIT_EDITOR="true")
-    return run(["git", *args], step=step, cwd=root, env=env, timeout=300)
+    return gitutil.git(root, *args, step=step, env={"GIT_EDITOR": "true"})
 
 
 def _lines(text: str) -> list[str]:
