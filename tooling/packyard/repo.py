@@ -11,8 +11,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+
 from packyard.config import RepoConfig, load_config
 from packyard.errors import InferenceError
+from packyard.fsutil import relative_path
 from packyard.inference.import_map import ImportMap
 from packyard.inference.imports import ImportRecord, scan_files
 from packyard.inference.requirements import Inference, infer
@@ -28,12 +31,7 @@ from packyard.package.discovery import (
 )
 from packyard.package.extras import extra_files, extras_imported_by_core
 from packyard.package.metadata import PackageSource, read_package
-from packyard.package.pins import (
-    StalePin,
-    relative_to_root,
-    sibling_requirements_in,
-    stale_pins_in,
-)
+from packyard.package.pins import StalePin, sibling_requirements_in, stale_pins_in, without_stale
 from packyard.package.resolved import ResolvedPackage
 from packyard.package.testfiles import collected_test_files
 from packyard.versions.tracking import UNRELEASED_VERSION, current_version
@@ -281,6 +279,19 @@ class Repository:
         visit(start, [])
         return order
 
+    def sibling_requirements(self, name: str) -> list[Requirement]:
+        """The PEP 508 requirements on sibling distributions in a package's metadata: its
+        dependencies and every extra's, as :meth:`project_table` writes them (a released
+        sibling as ``NAME>=LATEST``), one per distribution, sorted by name.
+
+        Raises:
+            PackyardError: the package cannot be read or its requirements inferred.
+        """
+        dists = [p.dist_name for p in self.packages.values()]
+        return sibling_requirements_in(
+            self.project_table(name), dists, self.package(name).dist_name
+        )
+
     def stale_pins(self, name: str) -> list[StalePin]:
         """The sibling requirements of a package's metadata that exclude the repository's
         version of the sibling (see :mod:`packyard.building.siblings`).
@@ -289,9 +300,9 @@ class Repository:
             PackyardError: the package cannot be read or its requirements inferred.
         """
         package = self.package(name)
-        where = relative_to_root(self.source(name).project_origin or package.path, self.config.root)
-        dists = [p.dist_name for p in self.packages.values()]
-        pins = sibling_requirements_in(self.project_table(name), dists, package.dist_name)
+        origin = self.source(name).project_origin or package.path
+        where = relative_path(origin.resolve(), self.config.root.resolve())
+        pins = self.sibling_requirements(name)
 
         def repository_version(dist: str) -> tuple[str, str]:
             sibling = self.package(dist).name
@@ -328,9 +339,8 @@ class Repository:
                 if other not in needed and other != package.name:
                     needed.append(other)
         # A stale pin's sibling comes from the index as pinned, not from the repository.
-        stale = [pin for n in [package.name, *needed] for pin in self.stale_pins(n)]
-        pinned = {pin.sibling for pin in stale}
-        siblings = tuple(self._resolved(s) for s in needed if s not in pinned)
+        local, stale = without_stale(package.name, needed, self.stale_pins)
+        siblings = tuple(self._resolved(s) for s in local)
         return self._resolved(name, version, tests_inference, siblings, tuple(stale))
 
     def _resolved(

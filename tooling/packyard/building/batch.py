@@ -201,7 +201,7 @@ def run_many(
     for name in wanted:
         try:
             plans[name] = repo.resolve(name)
-            needs[name] = install_needs(plans[name])[0]
+            needs[name] = [s.name for s in plans[name].siblings]
         except PackyardError:
             needs[name] = []  # the job itself reports the error, with its log
     workers = jobs or default_jobs()

@@ -14,10 +14,10 @@ index it goes to already has a sibling version that satisfies the requirement, s
 
 The sibling rule: a sibling requirement that the repository's version of the sibling
 satisfies is tested against the repository's code (test-install builds the sibling's
-wheel and installs it); one that excludes it is a *stale pin* (:func:`stale_pins`): the
-sibling is installed as pinned from the configured index, with a warning naming the pin,
-the repository's version and how to update the pin, and a release checks that the target
-index has the pinned version.
+wheel and installs it); one that excludes it is a *stale pin*
+(:meth:`Repository.stale_pins`): the sibling is installed as pinned from the configured
+index, with a warning naming the pin, the repository's version and how to update the pin,
+and a release checks that the target index has the pinned version.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from packyard.errors import PackyardError, ReleaseError
-from packyard.package.pins import StalePin, excludes, sibling_requirements_in
+from packyard.package.pins import StalePin, excludes, without_stale
 from packyard.repo import Repository
 
 
@@ -73,32 +73,6 @@ def release_order(repo: Repository, names: Sequence[str]) -> list[str]:
     return ordered
 
 
-def sibling_requirements(repo: Repository, name: str) -> list[Requirement]:
-    """The requirements on sibling distributions in a package's metadata: its
-    dependencies and every extra's, as :meth:`Repository.project_table` writes them (a
-    released sibling as ``NAME>=LATEST``).
-
-    Raises:
-        PackyardError: the package cannot be read or its requirements inferred.
-    """
-    dists = [p.dist_name for p in repo.packages.values()]
-    return sibling_requirements_in(repo.project_table(name), dists, repo.package(name).dist_name)
-
-
-def stale_pins(repo: Repository, names: Iterable[str]) -> list[StalePin]:
-    """The sibling requirements of packages ``names`` that exclude the repository's
-    version of the sibling (see the module docstring's rule).
-
-    Args:
-        repo: the repository.
-        names: packages (import or distribution names).
-
-    Raises:
-        PackyardError: a package cannot be read or its requirements inferred.
-    """
-    return [pin for name in names for pin in repo.stale_pins(name)]
-
-
 def siblings_from_repository(
     repo: Repository, name: str, order: Sequence[str] | None = None
 ) -> tuple[list[str], list[StalePin]]:
@@ -119,9 +93,7 @@ def siblings_from_repository(
             cycle.
     """
     order = list(repo.sibling_closure(name) if order is None else order)
-    stale = stale_pins(repo, [repo.package(name).name, *order])
-    pinned = {pin.sibling for pin in stale}
-    return [s for s in order if s not in pinned], stale
+    return without_stale(repo.package(name).name, order, repo.stale_pins)
 
 
 def verify_requirements(repo: Repository, name: str) -> list[str]:
@@ -130,9 +102,9 @@ def verify_requirements(repo: Repository, name: str) -> list[str]:
     needs through them (by name).
 
     Raises:
-        PackyardError: as in :func:`sibling_requirements`, or a sibling cycle.
+        PackyardError: as in :meth:`Repository.sibling_requirements`, or a sibling cycle.
     """
-    direct = sibling_requirements(repo, name)
+    direct = repo.sibling_requirements(name)
     have = {canonicalize_name(r.name) for r in direct}
     texts = [str(r) for r in direct]
     for sibling in repo.sibling_closure(name):

@@ -197,7 +197,7 @@ def test_install(
     index_url = index_url or config.index_url
     started = time.perf_counter()
     plan = plan_needs(resolved)
-    siblings, first = plan.siblings, plan.requirements
+    first = plan.requirements
     key = None
     if use_cache and not cache_disabled():
         key = KeyMaker(index_url).key(resolved, requirements=first)
@@ -211,7 +211,7 @@ def test_install(
     with timer.step("assemble", f"{package.dist_name} {report.version} -> build/{package.name}"):
         tree = assemble(resolved)
         sibling_trees = [assemble(s) for s in resolved.siblings if s.name not in given]
-        for pin in plan.stale:
+        for pin in resolved.stale:
             report.warnings.append(pin.message(index_url))
             progress(f"warning: {report.warnings[-1]}")
         for warning in resolved.warnings:
@@ -241,7 +241,7 @@ def test_install(
             with timer.step("build", f"sdist and wheel -> dist/{package.name}"):
                 artifacts = build(tree, config.dist_dir)
                 built = [build(t, config.dist_dir).wheel for t in sibling_trees]
-            sibling_files = [given[s] for s in siblings if s in given] + built
+            sibling_files = [given[s.name] for s in resolved.siblings if s.name in given] + built
             report.artifacts = artifacts
             twine = start_twine_check(artifacts)  # runs while the wheel is installed
             with timer.step("check", "wheel file list"):

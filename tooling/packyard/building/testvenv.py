@@ -15,18 +15,14 @@ from pathlib import Path
 
 from packyard.building.venvs import Venv, create_venv
 from packyard.inference.requirements import Inference, InferredRequirement
-from packyard.package.pins import StalePin
 from packyard.package.resolved import ResolvedPackage
 
 
 @dataclass(frozen=True)
 class _Needs:
-    siblings: list[str]  # built from the repository, each after those it needs
-    stale: list[StalePin]  # sibling pins that exclude the repository's version
     needs: list[InferredRequirement]  # every inferred requirement, siblings included
     requirements: list[str]  # PEP 508: pytest, the tests' needs, third-party ones
     test_requirements: list[str]  # PEP 508: the tests' own third-party needs
-    test_warnings: list[str]
 
 
 def plan_needs(resolved: ResolvedPackage) -> _Needs:
@@ -36,12 +32,11 @@ def plan_needs(resolved: ResolvedPackage) -> _Needs:
         resolved: the package (see :meth:`packyard.repo.Repository.resolve`).
 
     Returns:
-        The siblings built from the repository (import names, each after those it needs),
-        the stale-pinned siblings (installed from the index instead), every inferred
-        requirement (the tests', the core's and every extra's, siblings included), the PEP
-        508 lines to install (pytest, the tests' needs and the third-party requirements, each
-        distribution once: :func:`unique_requirements`), the tests' own third-party lines,
-        and the warnings of the tests' inference.
+        Every inferred requirement (the tests', the core's and every extra's, siblings
+        included), the PEP 508 lines to install (pytest, the tests' needs and the
+        third-party requirements, each distribution once: :func:`unique_requirements`) and
+        the tests' own third-party lines. The siblings and stale pins are the resolved
+        package's (``resolved.siblings``, ``resolved.stale``).
     """
     test_needs = resolved.test_inference or Inference([])
     # The tests' optional imports (try: import hypothesis...) are installed too.
@@ -51,12 +46,9 @@ def plan_needs(resolved: ResolvedPackage) -> _Needs:
     third_party = [str(r.requirement) for r in needs if r.rule != "sibling"]
     tests_only = [str(r.requirement) for r in test_needs.requirements if r.rule != "sibling"]
     return _Needs(
-        siblings=[s.name for s in resolved.siblings],
-        stale=list(resolved.stale),
         needs=needs,
         requirements=unique_requirements(["pytest", *third_party]),
         test_requirements=tests_only,
-        test_warnings=test_needs.warnings,
     )
 
 
@@ -74,8 +66,7 @@ def install_needs(resolved: ResolvedPackage) -> tuple[list[str], list[str]]:
         package's own third-party requirements with every extra. These go into the venv
         while the wheel builds.
     """
-    plan = plan_needs(resolved)
-    return plan.siblings, plan.requirements
+    return [s.name for s in resolved.siblings], plan_needs(resolved).requirements
 
 
 def prepare_venv(path: Path, requirements: list[str], index_url: str) -> tuple[Venv, float]:

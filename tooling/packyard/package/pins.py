@@ -5,9 +5,8 @@ index). PEP 508 requirements, PEP 440 versions, PEP 503 names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -109,9 +108,21 @@ def stale_pins_in(
     return found
 
 
-def relative_to_root(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (POSIX, symbolic links resolved), else as it is."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+def without_stale(
+    package: str, order: Sequence[str], pins_of: Callable[[str], list[StalePin]]
+) -> tuple[list[str], list[StalePin]]:
+    """The siblings a package gets from the repository's code, and the stale pins whose
+    siblings come from the index as pinned instead.
+
+    Args:
+        package: the package's import name.
+        order: the siblings it needs (import names), each after those it needs.
+        pins_of: a package's import name -> its stale pins (:func:`stale_pins_in`).
+
+    Returns:
+        ``(order without the stale-pinned siblings, the stale pins of the package and of
+        every sibling in order)``.
+    """
+    stale = [pin for name in [package, *order] for pin in pins_of(name)]
+    pinned = {pin.sibling for pin in stale}
+    return [s for s in order if s not in pinned], stale

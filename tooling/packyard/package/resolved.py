@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from packyard.config import RepoConfig
+from packyard.fsutil import relative_path
 from packyard.inference.requirements import Inference
 from packyard.package.discovery import Package
 from packyard.package.metadata import PackageSource
@@ -76,7 +77,4 @@ class ResolvedPackage:
 
     def shown(self, path: Path) -> str:
         """``path`` relative to the repository root, for messages."""
-        try:
-            return str(path.relative_to(self.config.root))
-        except ValueError:
-            return str(path)
+        return relative_path(path, self.config.root)

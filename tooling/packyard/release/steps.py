@@ -41,7 +41,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from packyard import gitutil
-from packyard.building.siblings import check_siblings, sibling_requirements, verify_requirements
+from packyard.building.siblings import check_siblings, verify_requirements
 from packyard.building.testinstall import format_timings, test_install
 from packyard.errors import NothingToRelease, PackyardError, ReleaseError
 from packyard.gates import release_gates, run_gates
@@ -211,7 +211,7 @@ def _release_one(
         )
     if on_index and on_index[-1] > Version(plan.version):
         progress(f"  warning: the index has a newer {plan.dist_name} {on_index[-1]}")
-    needs = sibling_requirements(repo, plan.package)
+    needs = repo.sibling_requirements(plan.package)
     if needs:
         with steps.step("siblings", "on the index: " + ", ".join(map(str, needs))):
             check_siblings(
